@@ -1,0 +1,59 @@
+// The one storage interface otpgate uses. Two implementations: ./redis.ts
+// (ioredis: standalone, Sentinel or Cluster) and ./memory.ts (embedded, one
+// process, development only). Keys passed in are relative: implementations
+// add `store.redis.key_prefix` themselves.
+//
+// Every method either succeeds or rejects with StoreUnavailableError, so the
+// gateway can fail closed (503) on protected paths when the store is down.
+// Operations that decide security (a TOTP step used once, a backup code used
+// once, a queued webhook claimed by one instance) are single atomic
+// operations in both implementations.
+
+export interface Store {
+  readonly kind: 'redis' | 'memory';
+
+  get(key: string): Promise<string | null>;
+  /** Sets a value; with ttlMs > 0 it expires after that many milliseconds. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Sets only when the key does not exist; true when it was set. */
+  setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  del(...keys: string[]): Promise<void>;
+  /** Remaining time to live in ms; -1 without expiry, -2 when the key is absent. */
+  ttl(key: string): Promise<number>;
+
+  /** Increments a counter; a counter created by this call expires after ttlMs. */
+  incr(key: string, ttlMs: number): Promise<number>;
+
+  /** Atomically stores `value` when it is greater than the stored number (or none is stored); true when stored. */
+  raiseTo(key: string, value: number, ttlMs?: number): Promise<boolean>;
+
+  sadd(key: string, members: string[]): Promise<void>;
+  /** Atomically removes one member; true only for the one caller that removed it. */
+  srem(key: string, member: string): Promise<boolean>;
+  smembers(key: string): Promise<string[]>;
+  scard(key: string): Promise<number>;
+
+  /** Sorted set: adds or moves a member to `score`. */
+  zadd(key: string, score: number, member: string): Promise<void>;
+  zrem(key: string, member: string): Promise<boolean>;
+  /** Members with their scores, lowest score first. */
+  zrange(key: string, limit: number): Promise<Array<{ member: string; score: number }>>;
+  /**
+   * Atomically claims up to `limit` members whose score is <= now by moving
+   * them to now + leaseMs, and returns them. Used as a reliable queue: a
+   * claimed member that is not removed before its lease ends is claimed again.
+   */
+  claimDue(key: string, now: number, leaseMs: number, limit: number): Promise<string[]>;
+
+  /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store cannot be reached (or did not answer in time). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
