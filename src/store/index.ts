@@ -1,0 +1,23 @@
+// Builds the Store the configuration asks for.
+import type { Config } from '../config/types.ts';
+import type { Logger } from '../logger.ts';
+import { MemoryStore } from './memory.ts';
+import { RedisStore } from './redis.ts';
+import type { Store } from './types.ts';
+
+export { MemoryStore } from './memory.ts';
+export type { MemoryStoreOptions } from './memory.ts';
+export { RedisStore } from './redis.ts';
+export { StoreUnavailableError } from './types.ts';
+export type { Store } from './types.ts';
+
+export function createStore(config: Config['store'], logger: Logger): Store {
+  if (config.redis === null) {
+    logger.warn(
+      { store: 'memory' },
+      'using the embedded in-memory store: one process only, and sessions, devices and queued webhooks are lost on restart; configure store.redis for production',
+    );
+    return new MemoryStore();
+  }
+  return new RedisStore(config.redis, logger);
+}
