@@ -1,0 +1,190 @@
+// Assembles a gateway from a resolved config: the store, the user directory,
+// the policy, the forwarder, the pages and the webhook worker, wired into one
+// HTTP server. Nothing here decides anything; see ./pipeline.ts for the
+// request's path and src/policy for the decision.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/types.ts';
+import type { Logger } from '../logger.ts';
+import { createRegistry } from '../metrics/registry.ts';
+import { compileRules } from '../policy/rules.ts';
+import { compileTrustedProxies } from '../proxy/trusted.ts';
+import { createHeaderPolicy } from '../proxy/headers.ts';
+import { createForwarder } from '../proxy/forwarder.ts';
+import { createStore } from '../store/index.ts';
+import type { Store } from '../store/types.ts';
+import { Sessions } from '../auth/sessions.ts';
+import { Throttle } from '../auth/throttle.ts';
+import { UserDirectory } from '../auth/users.ts';
+import { Devices } from '../otp/devices.ts';
+import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
+import { createPagesApp, registerPages } from '../pages/app.ts';
+import { createRawErrorPage } from '../pages/render.ts';
+import { SessionCookie } from './session-cookie.ts';
+import { rememberCookieName } from '../pages/remember-cookie.ts';
+import { createPipeline } from './pipeline.ts';
+import { Counter } from 'prom-client';
+
+export interface GatewayOptions {
+  /** pino options for the gateway's log, or false for none. Default: info level to stdout. */
+  log?: boolean | { level: string };
+  /** Use this store instead of building one from config.store (the CLI and tests share one). */
+  store?: Store;
+  /** The clock for sessions, throttling and TOTP steps (tests move it instead of waiting). */
+  now?: () => number;
+  /** Start the webhook delivery worker (default true). */
+  deliverWebhooks?: boolean;
+}
+
+export interface Gateway {
+  server: Server;
+  store: Store;
+  webhooks: WebhookDispatcher;
+  logger: Logger;
+  /** Starts listening (on config.server.listen unless given); resolves with the bound address. */
+  listen(listen?: { host: string; port: number }): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const registry = createRegistry();
+  const signer = fastifyCookie.signerFactory(config.secrets.session);
+  const secure = config.server.publicUrl?.protocol === 'https:';
+  const sessionCookie = new SessionCookie(
+    { name: config.session.cookie, secure, maxAgeMs: config.session.maxAgeMs },
+    signer,
+  );
+
+  const app = await createPagesApp(config, { log: options.log ?? true, signer });
+  const logger: Logger = app.log as FastifyBaseLogger;
+
+  const store = options.store ?? createStore(config.store, logger);
+  const users = await UserDirectory.load(config.users.file, logger);
+  users.watch();
+  const now = options.now ?? Date.now;
+  const sessions = new Sessions(store, config.session, now);
+  const throttle = new Throttle(store, config.twoFactor.throttle, now);
+  const devices = new Devices(store, {
+    encryptionKey: config.secrets.encryptionKey,
+    totp: config.twoFactor.totp,
+    backupCodes: config.twoFactor.backupCodes,
+    now,
+  });
+  const webhooks = new WebhookDispatcher(store, config.webhooks, { logger, registry });
+  const rules = compileRules(config.protect, config.default);
+
+  await registerPages(app, {
+    config,
+    store,
+    sessions,
+    sessionCookie,
+    users,
+    devices,
+    throttle,
+    events: webhooks,
+    rules,
+    registry,
+    logger,
+    now,
+  });
+  await app.ready();
+
+  const errorPage = createRawErrorPage(config);
+
+  const forwarder = createForwarder({
+    upstream: config.upstream.url,
+    timeoutMs: config.upstream.timeoutMs,
+    logger,
+    onError: (kind, req, res) => errorPage(req, res, kind === 'gateway_timeout' ? 504 : 502),
+  });
+
+  const decisions = new Counter({
+    name: 'otpgate_requests_total',
+    help: 'Requests on proxied paths by access decision.',
+    labelNames: ['decision'],
+    registers: [registry],
+  });
+
+  const pipeline = createPipeline({
+    config,
+    rules,
+    isTrustedProxy: compileTrustedProxies(config.server.trustedProxies),
+    readSession: async (cookie) => {
+      const id = sessionCookie.readId(cookie);
+      return id ? sessions.get(id) : null;
+    },
+    hasSessionCookie: (cookie) => cookie !== undefined && cookie.includes(config.session.cookie),
+    users,
+    headers: createHeaderPolicy({
+      names: config.headers,
+      sessionCookie: config.session.cookie,
+      extraCookies: [rememberCookieName(config), '_csrf'],
+    }),
+    forwarder,
+    pages: (req, res) => app.routing(req, res),
+    errorPage,
+    logger,
+    onDecision: (kind) => decisions.inc({ decision: kind }),
+  });
+
+  const server = createServer({ requireHostHeader: false }, (req, res) => pipeline.handleRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => pipeline.handleUpgrade(req, socket, head));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed requests (smuggling shapes, bad methods, oversized headers)
+    // rejected by Node's parser: answer 400 and close, never forward.
+    if (socket.writable && err.code !== 'ECONNRESET') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    } else socket.destroy();
+  });
+
+  let metricsServer: Server | null = null;
+  if (config.metrics.listen) {
+    metricsServer = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    });
+  }
+
+  if (options.deliverWebhooks !== false) webhooks.start();
+
+  return {
+    server,
+    store,
+    webhooks,
+    logger,
+    async listen(listen = config.server.listen) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listen.port, listen.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      if (metricsServer && config.metrics.listen) {
+        const m = config.metrics.listen;
+        await new Promise<void>((resolve) => metricsServer?.listen(m.port, m.host, resolve));
+      }
+      return server.address() as AddressInfo;
+    },
+    async close() {
+      await webhooks.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
+      await forwarder.close();
+      users.close();
+      await app.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
