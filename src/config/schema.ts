@@ -123,7 +123,14 @@ const server = section(
 
 const upstream = section(
   {
-    url: converted('a URL such as http://127.0.0.1:8000', (value) => parseHttpUrl(value, { allowQuery: false })),
+    url: converted('a URL such as http://127.0.0.1:8000', (value) => {
+      const url = parseHttpUrl(value, { allowQuery: false });
+      // Requests keep their own path; a base path here would be silently ignored.
+      if (url.pathname !== '/') {
+        throw new InvalidValue(`${JSON.stringify(value)} must be the application's origin, such as http://127.0.0.1:8000, without a path`);
+      }
+      return url;
+    }),
     timeout: duration({ allowZero: false }).prefault('30s'),
     login_paths: nullAsAbsent(z.array(path).default([])),
   },

@@ -2,7 +2,7 @@
 // the policy, the forwarder, the pages and the webhook worker, wired into one
 // HTTP server. Nothing here decides anything; see ./pipeline.ts for the
 // request's path and src/policy for the decision.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyBaseLogger } from 'fastify';
@@ -25,6 +25,7 @@ import { createRawErrorPage } from '../pages/render.ts';
 import { SessionCookie } from './session-cookie.ts';
 import { rememberCookieName } from '../pages/remember-cookie.ts';
 import { createPipeline } from './pipeline.ts';
+import { getRequestInfo } from './request-info.ts';
 import { Counter } from 'prom-client';
 
 export interface GatewayOptions {
@@ -129,8 +130,19 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onDecision: (kind) => decisions.inc({ decision: kind }),
   });
 
-  const server = createServer({ requireHostHeader: false }, (req, res) => pipeline.handleRequest(req, res));
+  const accessLog = config.server.accessLog;
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    if (accessLog) logAccess(req, res, logger);
+    pipeline.handleRequest(req, res);
+  });
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => pipeline.handleUpgrade(req, socket, head));
+  // Node hands CONNECT to this event, not to the request handler, and drops
+  // the connection without an answer when nobody listens: refuse it (405)
+  // like TRACE, never tunnel.
+  server.on('connect', (_req: IncomingMessage, socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed requests (smuggling shapes, bad methods, oversized headers)
     // rejected by Node's parser: answer 400 and close, never forward.
@@ -187,4 +199,36 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       if (!options.store) await store.close();
     },
   };
+}
+
+/**
+ * `server.access_log`: one line per request once its response is done (or
+ * abandoned). The query string is left out: it can carry tokens.
+ */
+function logAccess(req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+  const started = performance.now();
+  res.once('close', () => {
+    let path: string;
+    let ip: string;
+    try {
+      const info = getRequestInfo(req);
+      path = info.path;
+      ip = info.ip;
+    } catch {
+      // Refused before the target was canonicalised (bad method, framing or path).
+      path = (req.url ?? '').split('?')[0]?.slice(0, 256) ?? '';
+      ip = req.socket.remoteAddress ?? '';
+    }
+    logger.info(
+      {
+        method: req.method,
+        path,
+        status: res.headersSent ? res.statusCode : null,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ip,
+        completed: res.writableFinished,
+      },
+      'request',
+    );
+  });
 }

@@ -4,7 +4,7 @@
 // remembered browser at once (the version moves on).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/types.ts';
-import { createRememberToken, readRememberToken } from '../auth/remember.ts';
+import { createRememberToken, readRememberToken, type RememberClaims } from '../auth/remember.ts';
 
 export function rememberCookieName(config: Config): string {
   return `${config.session.cookie}_remember`;
@@ -22,8 +22,8 @@ export function setRememberCookie(config: Config, reply: FastifyReply, username:
   });
 }
 
-/** The remembered user and device version, or null when absent, expired, tampered or turned off. */
-export function readRememberCookie(config: Config, req: FastifyRequest, now = Date.now()): { username: string; deviceVersion: number } | null {
+/** The remembered user, device version and expiry, or null when absent, expired, tampered or turned off. */
+export function readRememberCookie(config: Config, req: FastifyRequest, now = Date.now()): RememberClaims | null {
   if (config.session.rememberDeviceMs <= 0) return null;
   const token = req.cookies[rememberCookieName(config)];
   return token ? readRememberToken(config.secrets.session, token, now) : null;

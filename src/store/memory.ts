@@ -110,6 +110,15 @@ export class MemoryStore implements Store {
     });
   }
 
+  setIfPresent(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    return this.op(() => {
+      const ttl = ttlArgument(ttlMs);
+      if (this.live(key) === undefined) return false;
+      this.entries.set(key, { type: 'string', value, expiresAt: this.expiryFor(ttl) });
+      return true;
+    });
+  }
+
   del(...keys: string[]): Promise<void> {
     return this.op(() => {
       for (const key of keys) this.entries.delete(key);

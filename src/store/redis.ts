@@ -128,6 +128,14 @@ export class RedisStore implements Store {
     });
   }
 
+  async setIfPresent(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    const ttl = ttlArgument(ttlMs);
+    return this.run('setIfPresent', async () => {
+      const reply = ttl > 0 ? await this.client.set(key, value, 'PX', ttl, 'XX') : await this.client.set(key, value, 'XX');
+      return reply === 'OK';
+    });
+  }
+
   del(...keys: string[]): Promise<void> {
     if (keys.length === 0) return this.run('del', async () => {});
     return this.run('del', async () => {

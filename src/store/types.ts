@@ -17,6 +17,8 @@ export interface Store {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** Sets only when the key does not exist; true when it was set. */
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  /** Sets only when the key exists (so a refresh cannot bring back a deleted key); true when it was set. */
+  setIfPresent(key: string, value: string, ttlMs?: number): Promise<boolean>;
   del(...keys: string[]): Promise<void>;
   /** Remaining time to live in ms; -1 without expiry, -2 when the key is absent. */
   ttl(key: string): Promise<number>;

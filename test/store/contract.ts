@@ -84,6 +84,16 @@ export function storeContract(name: string, options: ContractOptions, open: () =
         assert.equal(await s.store.ttl(k), -1, 'a set without ttl clears the old expiry');
       });
 
+      test('setIfPresent sets only an existing key', async () => {
+        const k = key('sip');
+        assert.equal(await s.store.setIfPresent(k, 'first', 100_000), false);
+        assert.equal(await s.store.get(k), null);
+        await s.store.set(k, 'old');
+        assert.equal(await s.store.setIfPresent(k, 'new', 100_000), true);
+        assert.equal(await s.store.get(k), 'new');
+        assert.ok((await s.store.ttl(k)) > 0);
+      });
+
       test('setIfAbsent sets only a missing key', async () => {
         const k = key('nx');
         assert.equal(await s.store.setIfAbsent(k, 'first', 100_000), true);

@@ -47,10 +47,11 @@ export function registerAccountRoutes(app: FastifyInstance, deps: PageDeps): voi
       username,
       enrolledAt: status.totp?.createdAt ?? null,
       backupCodesLeft: status.backupCodesLeft,
+      digits: deps.config.twoFactor.totp.digits,
       enforced: deps.config.twoFactor.enforce,
       rememberDays: rememberMs > 0 ? Math.round(rememberMs / 86_400_000) : null,
-      // The cookie's own expiry is not readable here; a valid token for this user and version means "remembered".
-      rememberedUntil: remembered && remembered.username === username && remembered.deviceVersion === version ? Date.now() + 0 : null,
+      // A valid token for this user and the current device version: remembered until the token expires.
+      rememberedUntil: remembered && remembered.username === username && remembered.deviceVersion === version ? remembered.expiresAt : null,
       sessions: sessions
         .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
         .map((s) => ({ createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, ip: s.ip, userAgent: s.userAgent, current: s.id === current.session.id })),

@@ -10,7 +10,10 @@ import { codeInput, csrfField, errorMessage, nextField, problemText, userBar } f
 export interface VerifyView {
   username: string;
   next: string;
-  /** Which code the form asks for; `backup` comes from `?backup=1` (the toggle works without JS). */
+  /**
+   * Which code the form asks for; `backup` comes from `?backup=1` (the toggle works without JS)
+   * and is posted back as `mode`, so a refused backup code keeps the backup form.
+   */
   mode: 'totp' | 'backup';
   /** session.remember_device in whole days, or null when remembering browsers is off. */
   rememberDays: number | null;
@@ -39,6 +42,7 @@ ${errorMessage('code-error', error)}
 <form method="post" action="${paths.verify}">
 ${csrfField(ctx)}
 ${nextField(view.next)}
+${backup ? html`<input type="hidden" name="mode" value="backup">` : ''}
 ${codeInput({
   id: 'code',
   label: backup ? strings.verify.backupLabel : strings.codeLabel,
