@@ -17,21 +17,14 @@ import {
   parseRedisUrl,
   parseWebhookSecret,
 } from './formats.ts';
+import { SUBSCRIBABLE_EVENTS } from '../webhooks/events.ts';
 import { InvalidValue } from './invalid-value.ts';
 import { canonicalPrefix } from './paths.ts';
 import { describeValue } from './problems.ts';
 import { REQUIREMENTS } from './types.ts';
 import type { Config, ProtectRule, RedisConfig } from './types.ts';
 
-export const WEBHOOK_EVENTS = [
-  'user.verified',
-  'user.login_failed',
-  'user.otp_failed',
-  'user.locked_out',
-  'device.enrolled',
-  'device.removed',
-  'backup_codes.regenerated',
-] as const;
+export { SUBSCRIBABLE_EVENTS as WEBHOOK_EVENTS } from '../webhooks/events.ts';
 
 // ---- building blocks -------------------------------------------------------
 
@@ -341,7 +334,7 @@ const headers = section(
   }
 });
 
-const webhookEvent = z.enum(['*', ...WEBHOOK_EVENTS]);
+const webhookEvent = z.enum(['*', ...SUBSCRIBABLE_EVENTS]);
 
 const webhook = z
   .strictObject({

@@ -140,6 +140,20 @@ export function createPipeline(deps: PipelineDeps) {
     return null;
   }
 
+  /** The canonical path and the headers the upstream gets: client copies of identity headers gone, ours set. */
+  function upstreamTarget(req: IncomingMessage, info: RequestInfo, who: Identified, upgrade: boolean) {
+    return {
+      path: info.path + info.query,
+      headers: deps.headers.upstreamHeaders(req.rawHeaders, {
+        identity: who.identity,
+        forwardedFor: info.forwardedFor,
+        proto: info.proto,
+        host: info.host,
+        upgrade,
+      }),
+    };
+  }
+
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const info = admit(req, (status) => deps.errorPage(req, res, status));
     if (!info) return;
@@ -166,16 +180,7 @@ export function createPipeline(deps: PipelineDeps) {
       refuse(req, res, info, decision);
       return;
     }
-    deps.forwarder.web(req, res, {
-      path: info.path + info.query,
-      headers: deps.headers.upstreamHeaders(req.rawHeaders, {
-        identity: who.identity,
-        forwardedFor: info.forwardedFor,
-        proto: info.proto,
-        host: info.host,
-        upgrade: false,
-      }),
-    });
+    deps.forwarder.web(req, res, upstreamTarget(req, info, who, false));
   }
 
   function refuse(req: IncomingMessage, res: ServerResponse, info: RequestInfo, decision: Refusal): void {
@@ -210,16 +215,7 @@ export function createPipeline(deps: PipelineDeps) {
       refuseUpgrade(socket, refusalStatus(decision), refusalBody(basePath, decision, next));
       return;
     }
-    deps.forwarder.ws(req, socket, head, {
-      path: info.path + info.query,
-      headers: deps.headers.upstreamHeaders(req.rawHeaders, {
-        identity: who.identity,
-        forwardedFor: info.forwardedFor,
-        proto: info.proto,
-        host: info.host,
-        upgrade: true,
-      }),
-    });
+    deps.forwarder.ws(req, socket, head, upstreamTarget(req, info, who, true));
   }
 
   return {

@@ -3,7 +3,8 @@
 // named here, so a caller that passes a richer object cannot leak the rest.
 import { randomBytes } from 'node:crypto';
 
-export const EVENT_TYPES = [
+/** The event types an endpoint can subscribe to (`webhooks[].events`). */
+export const SUBSCRIBABLE_EVENTS = [
   'user.verified',
   'user.login_failed',
   'user.otp_failed',
@@ -11,8 +12,10 @@ export const EVENT_TYPES = [
   'device.enrolled',
   'device.removed',
   'backup_codes.regenerated',
-  'ping',
 ] as const;
+
+/** Every type sent; `ping` only by `otpgate webhooks test`. */
+export const EVENT_TYPES = [...SUBSCRIBABLE_EVENTS, 'ping'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export type DeviceType = 'totp' | 'backup' | 'remembered';
