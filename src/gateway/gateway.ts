@@ -112,6 +112,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     config,
     rules,
     isTrustedProxy: compileTrustedProxies(config.server.trustedProxies),
+    storeReachable: () => store.reachable,
     readSession: async (cookie) => {
       const id = sessionCookie.readId(cookie);
       return id ? sessions.get(id) : null;

@@ -33,6 +33,8 @@ export interface PipelineDeps {
   config: Config;
   rules: RuleMatcher;
   isTrustedProxy: (address: string) => boolean;
+  /** False while the store is known to be down (no round trip). */
+  storeReachable: () => boolean;
   /** Reads the session named by a Cookie header (null: none or expired); rejects when the store is down. */
   readSession: (cookieHeader: string | undefined) => Promise<Session | null>;
   /** Whether a Cookie header names a session at all (no store access). */
@@ -117,12 +119,15 @@ export function createPipeline(deps: PipelineDeps) {
   async function authorize(req: IncomingMessage, info: RequestInfo): Promise<{ decision: Decision; who: Identified } | 'store-down'> {
     const matched = rules.match(info.path, req.method ?? 'GET');
     let who = ANONYMOUS;
+    const isProtected = matched.requirement !== 'public' && matched.requirement !== 'deny';
+    // Fail closed without waiting for a timeout, also for requests without a session.
+    if (isProtected && !deps.storeReachable()) return 'store-down';
     if (matched.requirement !== 'deny') {
       try {
         who = await identify(req);
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err;
-        if (matched.requirement !== 'public') return 'store-down';
+        if (isProtected) return 'store-down';
       }
     }
     const decision = decide(matched, who.subject, enforce);

@@ -29,6 +29,7 @@ const DEFAULT_SWEEP_MS = 60_000;
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
+  readonly reachable = true;
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;

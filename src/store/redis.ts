@@ -65,6 +65,11 @@ export class RedisStore implements Store {
     this.client.on('close', () => this.onLost());
   }
 
+  get reachable(): boolean {
+    // While the first dial is under way calls wait for it, so "connecting" counts as reachable.
+    return this.state === 'up' || this.state === 'connecting';
+  }
+
   /** Resolves once connected: at once when the connection is ready, else on the next 'ready'. */
   whenReady(): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new StoreUnavailableError('store is closed'));

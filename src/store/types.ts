@@ -11,6 +11,12 @@
 
 export interface Store {
   readonly kind: 'redis' | 'memory';
+  /**
+   * False while the store is known to be unreachable (its connection is
+   * down), without a round trip: protected paths then fail closed at once,
+   * even for requests that carry no session.
+   */
+  readonly reachable: boolean;
 
   get(key: string): Promise<string | null>;
   /** Sets a value; with ttlMs > 0 it expires after that many milliseconds. */

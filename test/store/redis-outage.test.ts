@@ -20,6 +20,7 @@ describe('RedisStore when Redis is unavailable', { timeout: 30_000 }, () => {
     const store = new RedisStore(standaloneConfig(server.url, 'outage:'), logger);
     try {
       await store.whenReady();
+      assert.equal(store.reachable, true);
       await store.set('k', 'before');
       assert.equal(await store.raiseTo('step', 1), true);
 
@@ -31,6 +32,7 @@ describe('RedisStore when Redis is unavailable', { timeout: 30_000 }, () => {
 
       await server.stop();
       for (let i = 0; i < 5; i++) await assert.rejects(store.get('k'), StoreUnavailableError);
+      assert.equal(store.reachable, false, 'known to be down without another round trip');
       await assert.rejects(store.set('k', 'during'), StoreUnavailableError);
       await assert.rejects(store.srem('codes', 'x'), StoreUnavailableError);
       await assert.rejects(store.claimDue('queue', 1, 1_000, 10), StoreUnavailableError);
@@ -38,6 +40,7 @@ describe('RedisStore when Redis is unavailable', { timeout: 30_000 }, () => {
 
       server = await startRedis({ port: server.port });
       await store.whenReady();
+      assert.equal(store.reachable, true);
       await store.ping();
       await store.set('k', 'after');
       assert.equal(await store.get('k'), 'after');
