@@ -108,6 +108,9 @@ describe('gateway core: store outage', { timeout: 30_000 }, () => {
     assert.equal(api.status, 503);
     const admin = await rawRequest(port, '/admin/', [HTML, cookie]);
     assert.equal(admin.status, 503);
+    // Without a session too: no login page that could not work anyway.
+    const anonymous = await rawRequest(port, '/admin/', [HTML]);
+    assert.equal(anonymous.status, 503);
     assert.equal(gw.upstream.requests.length, before, 'the upstream saw none of the protected requests');
 
     // Public paths are still proxied, as anonymous, whatever cookie is sent.
