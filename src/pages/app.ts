@@ -26,6 +26,8 @@ export async function createPagesApp(config: Config, opts: { log: boolean | { le
     // Page requests are not logged one by one; events and errors are.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    // Prefix rules match case-insensitively, so the gateway's own pages do too.
+    routerOptions: { caseSensitive: false },
   });
   const secure = config.server.publicUrl?.protocol === 'https:';
   await app.register(fastifyCookie, { secret: opts.signer });
