@@ -10,7 +10,7 @@ export function rememberCookieName(config: Config): string {
   return `${config.session.cookie}_remember`;
 }
 
-export function setRememberCookie(config: Config, reply: FastifyReply, username: string, deviceVersion: number, now = Date.now()): void {
+export function setRememberCookie(config: Config, reply: FastifyReply, username: string, deviceVersion: number, now: number): void {
   const ms = config.session.rememberDeviceMs;
   const token = createRememberToken(config.secrets.session, { username, deviceVersion, expiresAt: now + ms });
   reply.setCookie(rememberCookieName(config), token, {
@@ -23,7 +23,7 @@ export function setRememberCookie(config: Config, reply: FastifyReply, username:
 }
 
 /** The remembered user, device version and expiry, or null when absent, expired, tampered or turned off. */
-export function readRememberCookie(config: Config, req: FastifyRequest, now = Date.now()): RememberClaims | null {
+export function readRememberCookie(config: Config, req: FastifyRequest, now: number): RememberClaims | null {
   if (config.session.rememberDeviceMs <= 0) return null;
   const token = req.cookies[rememberCookieName(config)];
   return token ? readRememberToken(config.secrets.session, token, now) : null;

@@ -231,6 +231,20 @@ describe('journey: backup codes, remembered browsers, regeneration, disabling', 
     assert.equal((await c.get('/admin/')).status, 303);
   });
 
+  it('forgets a remembered browser once session.remember_device has passed', async () => {
+    const c = gw.client();
+    await c.login('alice', ALICE.password, '/admin/');
+    gw.clock.nextStep();
+    assert.equal((await verify(c, gw, gw.totp(secret), { remember: '1' })).status, 303);
+    await logout(c, gw);
+    gw.clock.advance(29 * 86_400_000);
+    assert.equal((await c.login('alice', ALICE.password, '/admin/')).location, '/admin/', 'still remembered after 29 days');
+    await logout(c, gw);
+    gw.clock.advance(2 * 86_400_000);
+    const later = await c.login('alice', ALICE.password, '/admin/');
+    assert.equal(later.location, `${gw.base}/verify?next=%2Fadmin%2F`, 'a code again after 31 days');
+  });
+
   it('regenerates backup codes with a current code: the old ones stop working', async () => {
     const c = gw.client();
     await c.login('alice', ALICE.password, '/admin/');

@@ -42,7 +42,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: PageDeps): voi
       deps.sessions.listFor(username),
       deps.devices.deviceVersion(username),
     ]);
-    const remembered = readRememberCookie(deps.config, req);
+    const remembered = readRememberCookie(deps.config, req, deps.now());
     return {
       username,
       enrolledAt: status.totp?.createdAt ?? null,

@@ -40,7 +40,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: PageDeps): void 
     if (oldId) await deps.sessions.destroy(oldId);
 
     const hasDevice = await deps.devices.hasDevice(user.username);
-    const remembered = hasDevice ? readRememberCookie(deps.config, req) : null;
+    const remembered = hasDevice ? readRememberCookie(deps.config, req, deps.now()) : null;
     const verified =
       remembered !== null &&
       remembered.username === user.username &&

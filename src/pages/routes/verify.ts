@@ -50,7 +50,7 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: PageDeps): void
     const verified = await deps.sessions.rotate(session, { verified: true, device, hasDevice: true, verifiedAt: deps.now() });
     deps.sessionCookie.set(reply, verified.id);
     if (rememberDays !== null && formField(req.body, 'remember') !== '') {
-      setRememberCookie(deps.config, reply, user.username, await deps.devices.deviceVersion(user.username));
+      setRememberCookie(deps.config, reply, user.username, await deps.devices.deviceVersion(user.username), deps.now());
     }
     await deps.events.emit('user.verified', eventData(deps, req, user, next, { name: device, type: device }));
     return reply.redirect(next, 303);
