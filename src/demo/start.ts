@@ -40,7 +40,7 @@ const config = resolveConfig(
   { baseDir: dir },
 );
 
-const gateway = await createGateway(config, { log: { level: process.env.OTPGATE_LOG_LEVEL ?? 'warn' } });
+const gateway = await createGateway(config, { log: { level: process.env.OTPGATE_LOG_LEVEL ?? 'error' } });
 await gateway.listen();
 
 console.log(`
