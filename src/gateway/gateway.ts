@@ -107,6 +107,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     labelNames: ['decision'],
     registers: [registry],
   });
+  // Label children bound once: no label hashing per request.
+  const decisionCounters = {
+    allow: decisions.labels('allow'),
+    login: decisions.labels('login'),
+    verify: decisions.labels('verify'),
+    setup: decisions.labels('setup'),
+    forbidden: decisions.labels('forbidden'),
+  };
 
   const pipeline = createPipeline({
     config,
@@ -128,7 +136,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     pages: (req, res) => app.routing(req, res),
     errorPage,
     logger,
-    onDecision: (kind) => decisions.inc({ decision: kind }),
+    onDecision: (kind) => decisionCounters[kind].inc(),
   });
 
   const accessLog = config.server.accessLog;
