@@ -9,8 +9,16 @@
 // the idle expiry is pushed forward only when the last push is older than a
 // minute (or a tenth of the idle timeout). This makes the effective idle
 // timeout up to that much shorter than configured, never longer.
+//
+// Every change that ends or alters a session (destroy, destroyAllFor, rotate,
+// update) is published on the store's invalidation channel before it
+// resolves, so gateways that cache sessions (see ./session-cache.ts) drop
+// theirs at once. Only getForRequest() reads through that cache, and only the
+// proxy pipeline calls it; the gateway pages read the store with get().
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/types.ts';
+import { encodeInvalidation, INVALIDATION_CHANNEL } from './session-cache.ts';
+import type { Invalidation, SessionCache } from './session-cache.ts';
 
 export type SessionDevice = 'totp' | 'backup' | 'remembered';
 
@@ -79,6 +87,7 @@ export class Sessions {
     private readonly store: Store,
     private readonly cfg: SessionsConfig,
     private readonly now: () => number = Date.now,
+    private readonly cache: SessionCache | null = null,
   ) {
     this.refreshAfterMs = Math.min(60_000, Math.floor(cfg.idleTimeoutMs / 10));
   }
@@ -127,6 +136,25 @@ export class Sessions {
   }
 
   /**
+   * get() through the in-process cache, for the proxy pipeline's per-request
+   * read. Without a cache, or while the store is known to be down (a cached
+   * session must never stand in for an unreachable store), it is get().
+   */
+  async getForRequest(id: string): Promise<Session | null> {
+    const cache = this.cache;
+    if (cache === null || !this.store.reachable || !isSessionId(id)) return this.get(id);
+    const hit = cache.get(id);
+    // A hit is served only while the session is live and needs no idle
+    // refresh; otherwise the store decides (and get() refreshes it).
+    if (hit !== undefined && this.fresh(hit)) return hit;
+    const epoch = cache.epoch;
+    const session = await this.get(id);
+    if (session !== null) cache.set(session, epoch);
+    else if (hit !== undefined) cache.invalidate(id);
+    return session;
+  }
+
+  /**
    * Moves the session to a new id with `changes` applied and ends the old id,
    * so an id known before a privilege change (e.g. verification) is useless after it.
    */
@@ -138,6 +166,7 @@ export class Sessions {
       this.store.del(sessionKey(session.id)),
       this.store.srem(indexKey(session.username), session.id),
     ]);
+    await this.announce({ id: session.id });
     return next;
   }
 
@@ -150,6 +179,7 @@ export class Sessions {
       return next;
     }
     await this.store.set(sessionKey(next.id), encode(next), this.ttlFor(next, now));
+    await this.announce({ id: next.id });
     return next;
   }
 
@@ -157,6 +187,7 @@ export class Sessions {
     if (!isSessionId(id)) return;
     const raw = await this.store.get(sessionKey(id));
     await this.store.del(sessionKey(id));
+    await this.announce({ id });
     const username = raw === null ? null : decode(id, raw)?.username;
     if (username) await this.store.srem(indexKey(username), id);
   }
@@ -167,6 +198,7 @@ export class Sessions {
     const live = await Promise.all(ids.map((id) => this.store.get(sessionKey(id))));
     if (ids.length > 0) await this.store.del(...ids.map(sessionKey), indexKey(username));
     else await this.store.del(indexKey(username));
+    await this.announce({ user: username });
     return live.filter((raw) => raw !== null).length;
   }
 
@@ -185,6 +217,21 @@ export class Sessions {
     });
     await Promise.all(dead.map((id) => this.store.srem(indexKey(username), id)));
     return live.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Tells every gateway (this one first) that a session ended or changed. */
+  private async announce(inv: Invalidation): Promise<void> {
+    if (this.cache !== null) {
+      if ('id' in inv) this.cache.invalidate(inv.id);
+      else this.cache.invalidateUser(inv.user);
+    }
+    await this.store.publish(INVALIDATION_CHANNEL, encodeInvalidation(inv));
+  }
+
+  /** A cached session may be served: live, and not yet due for its idle refresh. */
+  private fresh(session: Session): boolean {
+    const now = this.now();
+    return now - session.lastSeenAt < this.refreshAfterMs && !this.expired(session, now);
   }
 
   private expired(session: Session, now: number): boolean {

@@ -16,6 +16,7 @@ import { createForwarder } from '../proxy/forwarder.ts';
 import { createStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { Sessions } from '../auth/sessions.ts';
+import { connectSessionCache, DEFAULT_CACHE_TTL_MS, SessionCache } from '../auth/session-cache.ts';
 import { Throttle } from '../auth/throttle.ts';
 import { UserDirectory } from '../auth/users.ts';
 import { Devices } from '../otp/devices.ts';
@@ -37,6 +38,13 @@ export interface GatewayOptions {
   now?: () => number;
   /** Start the webhook delivery worker (default true). */
   deliverWebhooks?: boolean;
+  /**
+   * How long the proxy pipeline may reuse a session read from Redis (ms;
+   * default 2000, 0 turns the cache off). Logouts and resets reach every
+   * gateway at once over the store's pub/sub; see src/auth/session-cache.ts.
+   * The embedded store needs no cache and gets none.
+   */
+  cacheTtlMs?: number;
 }
 
 export interface Gateway {
@@ -44,6 +52,8 @@ export interface Gateway {
   store: Store;
   webhooks: WebhookDispatcher;
   logger: Logger;
+  /** The pipeline's session cache, or null when there is none (tests watch its invalidations). */
+  sessionCache: SessionCache | null;
   /** Starts listening (on config.server.listen unless given); resolves with the bound address. */
   listen(listen?: { host: string; port: number }): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -65,7 +75,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const users = await UserDirectory.load(config.users.file, logger);
   users.watch();
   const now = options.now ?? Date.now;
-  const sessions = new Sessions(store, config.session, now);
+  const cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+  const sessionCache = store.kind === 'redis' && cacheTtlMs > 0 ? new SessionCache({ ttlMs: cacheTtlMs, now }) : null;
+  // Not awaited: the cache stays off until its invalidation feed is in place,
+  // and a store that is down at start-up must not hold the gateway up.
+  const cacheFeed = sessionCache
+    ? connectSessionCache(store, sessionCache).catch((err: unknown) => {
+        logger.warn({ err }, 'session cache off: could not subscribe to invalidations');
+        return null;
+      })
+    : Promise.resolve(null);
+  const sessions = new Sessions(store, config.session, now, sessionCache);
   const throttle = new Throttle(store, config.twoFactor.throttle, now);
   const devices = new Devices(store, {
     encryptionKey: config.secrets.encryptionKey,
@@ -123,7 +143,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     storeReachable: () => store.reachable,
     readSession: async (cookie) => {
       const id = sessionCookie.readId(cookie);
-      return id ? sessions.get(id) : null;
+      return id ? sessions.getForRequest(id) : null;
     },
     hasSessionCookie: (cookie) => cookie !== undefined && cookie.includes(config.session.cookie),
     users,
@@ -181,6 +201,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     store,
     webhooks,
     logger,
+    sessionCache,
     async listen(listen = config.server.listen) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -203,6 +224,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       });
       if (metricsServer) await new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
       await forwarder.close();
+      const stopCache = await cacheFeed;
+      await stopCache?.();
       users.close();
       await app.close();
       if (!options.store) await store.close();

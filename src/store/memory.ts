@@ -16,6 +16,11 @@ type Value =
 
 type Entry = Value & { expiresAt: number | null };
 
+interface Subscriber {
+  onMessage: (message: string) => void;
+  onResync: (live: boolean) => void;
+}
+
 type EntryOf<T extends Value['type']> = Extract<Value, { type: T }> & { expiresAt: number | null };
 
 export interface MemoryStoreOptions {
@@ -31,6 +36,7 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly reachable = true;
   private readonly entries = new Map<string, Entry>();
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
@@ -242,6 +248,36 @@ export class MemoryStore implements Store {
     });
   }
 
+  // --- pub/sub ---------------------------------------------------------------
+
+  /** Delivers synchronously to every subscriber of this store before resolving. */
+  publish(channel: string, message: string): Promise<void> {
+    return this.op(() => {
+      const subs = this.subscribers.get(channel);
+      if (subs === undefined) return;
+      for (const sub of [...subs]) sub.onMessage(message);
+    });
+  }
+
+  subscribe(
+    channel: string,
+    onMessage: (message: string) => void,
+    onResync: (live: boolean) => void,
+  ): Promise<() => Promise<void>> {
+    return this.op(() => {
+      const sub: Subscriber = { onMessage, onResync };
+      let subs = this.subscribers.get(channel);
+      if (subs === undefined) this.subscribers.set(channel, (subs = new Set()));
+      subs.add(sub);
+      onResync(true);
+      return async () => {
+        const current = this.subscribers.get(channel);
+        current?.delete(sub);
+        if (current?.size === 0) this.subscribers.delete(channel);
+      };
+    });
+  }
+
   // --- lifecycle -----------------------------------------------------------
 
   ping(): Promise<void> {
@@ -249,7 +285,12 @@ export class MemoryStore implements Store {
   }
 
   close(): Promise<void> {
+    if (!this.closed) {
+      // Subscribers hear no more messages: tell them so.
+      for (const subs of this.subscribers.values()) for (const sub of subs) sub.onResync(false);
+    }
     this.closed = true;
+    this.subscribers.clear();
     clearInterval(this.sweeper);
     this.entries.clear();
     return Promise.resolve();

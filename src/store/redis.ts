@@ -13,7 +13,8 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisConfig } from '../config/types.ts';
 import type { Logger } from '../logger.ts';
-import { CONNECT_TIMEOUT_MS, planRedisConnection } from './redis-options.ts';
+import { CONNECT_TIMEOUT_MS, planRedisConnection, reconnectDelay } from './redis-options.ts';
+import { RedisSubscriber } from './redis-pubsub.ts';
 import type { StoreScriptCommands } from './redis-scripts.ts';
 import { StoreUnavailableError } from './types.ts';
 import type { Store } from './types.ts';
@@ -33,6 +34,10 @@ export class RedisStore implements Store {
   private readonly firstDial: Promise<void>;
   private settleFirstDial: () => void = () => {};
   private lastError: Error | null = null;
+  /** The pub/sub side, on a connection of its own (opened on the first subscribe). */
+  private readonly subscriber: RedisSubscriber;
+  /** ioredis applies key_prefix to keys only; channel names get it here. */
+  private readonly channelPrefix: string;
 
   constructor(
     config: RedisConfig,
@@ -45,6 +50,16 @@ export class RedisStore implements Store {
     else client = new Redis(plan.url, plan.options);
     this.client = client as Client;
     this.isCluster = plan.kind === 'cluster';
+    this.channelPrefix = config.keyPrefix;
+    // A Cluster propagates PUBLISH to every node, so the subscriber may sit on
+    // any one of them: a plain connection to the first node listed.
+    // Named, so an operator can tell it apart in CLIENT LIST.
+    const connectionName = `otpgate-sub:${config.keyPrefix}`.replace(/[^\w:.-]/g, '_');
+    this.subscriber = new RedisSubscriber((extra) => {
+      if (plan.kind !== 'cluster') return (client as Redis).duplicate({ ...extra, connectionName });
+      const node = plan.nodes[0]!;
+      return new Redis({ ...plan.options.redisOptions, retryStrategy: reconnectDelay, host: node.host, port: node.port, connectionName, ...extra });
+    }, logger);
     this.firstDial = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
       timer.unref();
@@ -213,6 +228,21 @@ export class RedisStore implements Store {
     });
   }
 
+  publish(channel: string, message: string): Promise<void> {
+    return this.run('publish', async () => {
+      await this.client.publish(this.channelPrefix + channel, message);
+    });
+  }
+
+  async subscribe(
+    channel: string,
+    onMessage: (message: string) => void,
+    onResync: (live: boolean) => void,
+  ): Promise<() => Promise<void>> {
+    if (this.state === 'closed') throw new StoreUnavailableError('store is closed');
+    return this.subscriber.subscribe(this.channelPrefix + channel, onMessage, onResync);
+  }
+
   ping(): Promise<void> {
     return this.run('ping', async () => {
       await this.client.ping();
@@ -226,6 +256,7 @@ export class RedisStore implements Store {
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const w of waiters) w.reject(new StoreUnavailableError('store is closed'));
+    await this.subscriber.close();
     if (this.client.status === 'ready') {
       try {
         await this.client.quit();

@@ -53,6 +53,28 @@ export interface Store {
    */
   claimDue(key: string, now: number, leaseMs: number, limit: number): Promise<string[]>;
 
+  /**
+   * Publishes a message on a channel (Redis: PUBLISH on the key-prefixed
+   * channel name, seen by every instance on the same Redis and prefix).
+   * Delivery is at most once: a subscriber whose link is down misses it, and
+   * is told so through its onResync.
+   */
+  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Delivers every message published on `channel` to onMessage. onResync(false)
+   * is called when the subscription is lost (messages may be missed from then
+   * on) and onResync(true) once it is in place, the first time included: a
+   * consumer that keeps state derived from the messages must treat it as
+   * unsynchronised until onResync(true), and drop it on onResync(false).
+   * Resolves with an unsubscribe function once the first attempt to subscribe
+   * has settled (it may still be down then; onResync(true) follows later).
+   */
+  subscribe(
+    channel: string,
+    onMessage: (message: string) => void,
+    onResync: (live: boolean) => void,
+  ): Promise<() => Promise<void>>;
+
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
