@@ -96,9 +96,17 @@ describe('journey: otp_if_configured, groups, disabled users', () => {
     await bob.login('bob', BOB, '/maybe/');
     assert.deepEqual(await reaches(bob, gw, '/maybe/'), { url: '/maybe/', verified: ['false'], user: ['bob'], email: ['bob@example.com'], groups: undefined, device: undefined });
 
+    // A browser signed in with the password alone before alice had a device...
+    const before = gw.client();
+    await before.login('alice', ALICE, '/maybe/');
+    assert.equal((await reaches(before, gw, '/maybe/')).verified?.toString(), 'false');
+
     const alice = gw.client();
     const { secret } = await alice.enrol(gw, 'alice', ALICE);
     assert.equal((await reaches(alice, gw, '/maybe/')).verified?.toString(), 'true');
+    // ...is signed out by the enrolment: it cannot keep using otp_if_configured paths unverified.
+    const stale = await refused(before, gw, '/maybe/');
+    assert.equal(stale.location, `${gw.base}/login?next=%2Fmaybe%2F`);
 
     const again = gw.client();
     const login = await again.login('alice', ALICE, '/maybe/');

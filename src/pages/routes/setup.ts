@@ -69,7 +69,18 @@ export function registerSetupRoutes(app: FastifyInstance, deps: PageDeps): void 
       const view = await setupView(current, next, result.problem);
       return sendPage(deps, reply, result.status, (ctx) => renderSetup(ctx, view), result.headers);
     }
-    const verified = await deps.sessions.rotate(session, { verified: true, device: 'totp', hasDevice: true, verifiedAt: deps.now() });
+    // Sessions that signed in before the device existed were let through
+    // `otp_if_configured` paths on the password alone: end them all, and
+    // carry on in a new, verified session (a new id: no fixation).
+    await deps.sessions.destroyAllFor(user.username);
+    const verified = await deps.sessions.create({
+      username: user.username,
+      hasDevice: true,
+      verified: true,
+      device: 'totp',
+      ip: session.ip,
+      userAgent: session.userAgent,
+    });
     deps.sessionCookie.set(reply, verified.id);
     const device = { name: 'totp', type: 'totp' as const };
     await deps.events.emit('device.enrolled', eventData(deps, req, user, next, device));
