@@ -21,6 +21,11 @@ export interface UserDirectoryOptions {
 interface UserDirectoryEvents {
   /** The file was re-read and the new users are in use. */
   reloaded: [count: number];
+  /**
+   * Users whose password changed, or who were removed or disabled, in a reload:
+   * their sessions should end (a new password must not leave old sessions open).
+   */
+  credentialsChanged: [usernames: string[]];
   /** The file changed but could not be used; the previous users stay in use. */
   reloadFailed: [error: Error];
 }
@@ -123,9 +128,11 @@ export class UserDirectory extends EventEmitter<UserDirectoryEvents> {
       const text = await readUsersFile(this.file);
       if (text === this.lastText) return true;
       const users = parseUsersYaml(text, this.file);
+      const changed = credentialChanges(this.users, users);
       this.users = users;
       this.lastText = text;
       this.logger.info({ file: this.file, users: users.size }, 'users file reloaded');
+      if (changed.length > 0) this.emit('credentialsChanged', changed);
       this.emit('reloaded', users.size);
       return true;
     } catch (err) {
@@ -138,6 +145,16 @@ export class UserDirectory extends EventEmitter<UserDirectoryEvents> {
       return false;
     }
   }
+}
+
+/** Usernames whose password hash changed, or who are gone or newly disabled. */
+export function credentialChanges(before: ReadonlyMap<string, User>, after: ReadonlyMap<string, User>): string[] {
+  const changed: string[] = [];
+  for (const [name, old] of before) {
+    const now = after.get(name);
+    if (!now || now.passwordHash !== old.passwordHash || (now.disabled && !old.disabled)) changed.push(name);
+  }
+  return changed;
 }
 
 async function readUsersFile(file: string): Promise<string> {

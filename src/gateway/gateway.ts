@@ -3,6 +3,7 @@
 // HTTP server. Nothing here decides anything; see ./pipeline.ts for the
 // request's path and src/policy for the decision.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyBaseLogger } from 'fastify';
@@ -54,6 +55,10 @@ export interface Gateway {
   logger: Logger;
   /** The pipeline's session cache, or null when there is none (tests watch its invalidations). */
   sessionCache: SessionCache | null;
+  /** The users file in use ('reloaded' after an edit is applied). */
+  users: UserDirectory;
+  /** 'sessionsEnded' (username) once a changed user's sessions are gone. */
+  events: EventEmitter<{ sessionsEnded: [username: string] }>;
   /** Starts listening (on config.server.listen unless given); resolves with the bound address. */
   listen(listen?: { host: string; port: number }): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -86,6 +91,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       })
     : Promise.resolve(null);
   const sessions = new Sessions(store, config.session, now, sessionCache);
+  // A password changed, or a user removed or disabled, in the users file:
+  // their sessions end everywhere (the user directory is the source of truth).
+  const events = new EventEmitter<{ sessionsEnded: [username: string] }>();
+  users.on('credentialsChanged', (names) => {
+    for (const name of names) {
+      sessions.destroyAllFor(name).then(
+        () => events.emit('sessionsEnded', name),
+        (err: unknown) => logger.warn({ err, user: name }, 'could not end the sessions of a changed user'),
+      );
+    }
+  });
   const throttle = new Throttle(store, config.twoFactor.throttle, now);
   const devices = new Devices(store, {
     encryptionKey: config.secrets.encryptionKey,
@@ -202,6 +218,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     webhooks,
     logger,
     sessionCache,
+    users,
+    events,
     async listen(listen = config.server.listen) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

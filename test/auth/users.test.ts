@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../src/auth/passwords.ts';
-import { parseUsersYaml, UserDirectory } from '../../src/auth/users.ts';
+import { credentialChanges, parseUsersYaml, UserDirectory, type User } from '../../src/auth/users.ts';
 import { OtpgateError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -144,6 +144,18 @@ async function replaceFile(file: string, text: string): Promise<void> {
   await writeFile(temp, text);
   await rename(temp, file);
 }
+
+describe('credentialChanges', () => {
+  const user = (name: string, hash: string, disabled = false): [string, User] => [
+    name,
+    { username: name, passwordHash: hash, email: null, groups: [], disabled },
+  ];
+  test('names users whose password changed, who were removed, or who were disabled', () => {
+    const before = new Map([user('a', 'h1'), user('b', 'h2'), user('c', 'h3'), user('d', 'h4', true), user('e', 'h5')]);
+    const after = new Map([user('a', 'h1'), user('b', 'h2-new'), user('d', 'h4', true), user('e', 'h5', true), user('f', 'h6')]);
+    assert.deepEqual(credentialChanges(before, after).sort(), ['b', 'c', 'e']);
+  });
+});
 
 describe('UserDirectory', () => {
   let dir: string;

@@ -4,7 +4,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
+import { once } from 'node:events';
+import { hashPassword } from '../../src/auth/passwords.ts';
 import { startTestGateway, DEFAULT_USERS, type Client, type TestGateway } from '../helpers/gateway.ts';
 
 const ALICE = (DEFAULT_USERS.alice as { password: string }).password;
@@ -162,15 +163,12 @@ describe('journey: otp_if_configured, groups, disabled users', () => {
     const text = readFileSync(gw.usersFile, 'utf8');
     const edited = text.replace(/( {2}bob:\n(?: {4}.*\n)*)/, '$1    disabled: true\n');
     assert.notEqual(edited, text);
+    // The gateway watches the file: await the edit being applied and bob's sessions ending.
+    const ended = once(gw.gateway.events, 'sessionsEnded');
     writeFileSync(gw.usersFile, edited);
-
-    // The gateway watches the file; re-request until the edit applies (bounded).
-    const deadline = Date.now() + 10_000;
-    let r = await bob.get('/members/');
-    while (r.status === 200 && Date.now() < deadline) {
-      await delay(20);
-      r = await bob.get('/members/');
-    }
+    assert.deepEqual(await ended, ['bob']);
+    assert.equal(await gw.redis?.exists(`${gw.keyPrefix}user:bob:sessions`), 0);
+    const r = await bob.get('/members/');
     assert.equal(r.status, 303, 'the disabled user is anonymous now');
     assert.equal(r.location, `${gw.base}/login?next=%2Fmembers%2F`);
     const upstreamBefore = gw.upstream.requests.length;
@@ -182,6 +180,37 @@ describe('journey: otp_if_configured, groups, disabled users', () => {
     // And the right password no longer signs them in.
     const again = await gw.client().login('bob', BOB, '/members/');
     assert.equal(again.status, 401);
+  });
+});
+
+describe('journey: a password changed in the users file', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(() => gw.close());
+
+  it('ends every session of that user, and only theirs', async () => {
+    const bob = gw.client();
+    await bob.login('bob', BOB, '/members/');
+    const alice = gw.client();
+    await alice.login('alice', ALICE, '/members/');
+    assert.equal((await reaches(bob, gw, '/members/')).user?.toString(), 'bob');
+
+    const newHash = await hashPassword('a brand new password');
+    const text = readFileSync(gw.usersFile, 'utf8');
+    const edited = text.replace(/( {2}bob:\n {4}password: )"[^"]*"/, `$1"${newHash}"`);
+    assert.notEqual(edited, text);
+    const ended = once(gw.gateway.events, 'sessionsEnded');
+    writeFileSync(gw.usersFile, edited);
+    assert.deepEqual(await ended, ['bob']);
+
+    const r = await bob.get('/members/');
+    assert.equal(r.status, 303);
+    assert.equal(r.location, `${gw.base}/login?next=%2Fmembers%2F`);
+    assert.equal((await reaches(alice, gw, '/members/')).user?.toString(), 'alice', 'other users keep their sessions');
+    assert.equal((await gw.client().login('bob', BOB, '/members/')).status, 401, 'the old password is refused');
+    assert.equal((await gw.client().login('bob', 'a brand new password', '/members/')).status, 303);
   });
 });
 
