@@ -8,7 +8,10 @@
 // - 10 failures for one user within the window lock that user out for the
 //   lock-out time; the caller is told once (`lockedOutNow`) to emit
 //   `user.locked_out`.
-// - A success clears the user's counters.
+// - A success clears the user's counters for that factor. Passwords and
+//   codes are counted apart: otherwise someone who knows the password could
+//   sign in again between code guesses and never reach the delays. A lock-out
+//   from either blocks both.
 //
 // Why locking cannot be abused by address: only a *user* is ever locked out.
 // The per-address counter only delays, exponentially, so one address has a
@@ -31,6 +34,7 @@
 // Keys (subject = u:<user> or a:<address>):
 //   throttle:<subject>:n     failures in the current window (expires windowMs after the first)
 //   throttle:<subject>:wait  time before which attempts are refused (expires then)
+//   (for a user, the subject is u:<user>:pw or u:<user>:code: one count per factor)
 //   throttle:<user>:lock     end of the user's lock-out (set once per lock-out)
 //   throttle:<user>:busy     an attempt for this user is being checked now
 import { createHash } from 'node:crypto';
@@ -43,6 +47,12 @@ export interface ThrottleSubject {
   /** The username tried (known or not), when there is one. */
   username?: string;
   ip: string;
+  /**
+   * Which secret is being guessed (default 'password'). Each has its own
+   * per-user failure count, so knowing the password and signing in again
+   * does not wipe the failed codes: only a right code does.
+   */
+  factor?: 'password' | 'code';
 }
 
 export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterMs: number; lockedOut: boolean };
@@ -151,9 +161,10 @@ export class Throttle {
 function keysFor(who: ThrottleSubject): Keys {
   const addr = `throttle:a:${throttleAddress(who.ip)}`;
   const user = who.username === undefined ? null : `throttle:u:${userKeyPart(who.username)}`;
+  const factor = user && `${user}:${who.factor === 'code' ? 'code' : 'pw'}`;
   return {
-    userCount: user && `${user}:n`,
-    userWait: user && `${user}:wait`,
+    userCount: factor && `${factor}:n`,
+    userWait: factor && `${factor}:wait`,
     userLock: user && `${user}:lock`,
     userBusy: user && `${user}:busy`,
     addrCount: `${addr}:n`,

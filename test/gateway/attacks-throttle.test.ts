@@ -39,6 +39,17 @@ function verifyAs(gw: TestGateway, c: Client): Tries {
   };
 }
 
+/** A six-digit code that no step inside the clock-skew window has, at the gateway's current time. */
+function wrongCode(gw: TestGateway, secret: string): () => string {
+  return () => {
+    const now = gw.clock.now();
+    const near = new Set([-30_000, 0, 30_000].map((d) => generateTotpCode(secret, gw.config.twoFactor.totp, now + d)));
+    let code = 0;
+    while (near.has(String(code).padStart(6, '0'))) code++;
+    return String(code).padStart(6, '0');
+  };
+}
+
 function retryAfter(r: Reply): number {
   const value = r.headers.get('retry-after');
   assert.ok(value && /^\d+$/.test(value), `Retry-After: ${value}`);
@@ -184,14 +195,7 @@ describe('attack: code brute force on /verify', () => {
     const c = gw.client();
     assert.equal((await loginAs(gw, c, 'alice')(ALICE, ATTACKER)).status, 303);
     const attack = verifyAs(gw, c);
-    const wrong = (): string => {
-      // A six-digit code that no step inside the clock-skew window has.
-      const now = gw.clock.now();
-      const near = new Set([-30_000, 0, 30_000].map((d) => generateTotpCode(secret, gw.config.twoFactor.totp, now + d)));
-      let code = 0;
-      while (near.has(String(code).padStart(6, '0'))) code++;
-      return String(code).padStart(6, '0');
-    };
+    const wrong = wrongCode(gw, secret);
     // The current code, never used (alice's last accepted step is older): refused only by the throttle.
     const right = (): string => gw.totp(secret);
     const locked = await failTenTimes(gw, attack, wrong, right, ATTACKER);
@@ -211,5 +215,44 @@ describe('attack: code brute force on /verify', () => {
     assert.equal(ok.location, '/admin/');
     assert.equal((await bob.get('/admin/', { 'x-forwarded-for': ELSEWHERE })).status, 200);
     assert.deepEqual(gw.upstream.requests.at(-1)?.headers['x-forwarded-user'], ['bob']);
+  });
+});
+
+describe('attack: signing in again between code guesses', () => {
+  let gw: TestGateway;
+  let receiver: Receiver;
+  let secret: string;
+  before(async () => {
+    receiver = await startReceiver();
+    gw = await startTestGateway(gatewayOptions(receiver));
+    ({ secret } = await gw.client().enrol(gw, 'alice', ALICE));
+  });
+  after(async () => {
+    await gw.close();
+    await receiver.close();
+  });
+
+  it('does not wipe the failed codes: someone who knows the password still meets the delays and the lock-out', async () => {
+    const wrong = wrongCode(gw, secret);
+    // Every guess from a fresh browser and a fresh address, after a right password.
+    const guess = async (n: number): Promise<Reply> => {
+      const ip = `198.51.100.${100 + n}`;
+      const c = gw.client();
+      const login = await loginAs(gw, c, 'alice')(ALICE, ip);
+      assert.equal(login.status, 303, `the password still works before guess ${n}`);
+      return verifyAs(gw, c)(wrong(), ip);
+    };
+    for (let n = 1; n <= 3; n++) assert.equal((await guess(n)).status, 401, `guess ${n}`);
+    const early = await guess(4);
+    assert.equal(early.status, 429, 'the fourth guess waits, whatever password sign-ins came between');
+    assert.equal(retryAfter(early), 1);
+    let last: Reply = early;
+    for (let n = 4; n <= 10; n++) {
+      gw.clock.advance(2 ** (n - 4) * 1000);
+      last = await guess(n);
+      if (n < 10) assert.equal(last.status, 401, `guess ${n}`);
+    }
+    lockedOutPage(last);
+    await lockedOutEvent(receiver, 'alice', '198.51.100.110', '/admin/');
   });
 });

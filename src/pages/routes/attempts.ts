@@ -20,7 +20,7 @@ export async function attempt<T>(
   path: string,
   check: () => Promise<T | null>,
 ): Promise<AttemptOutcome<T>> {
-  const subjects = { username: who.username, ip: getRequestInfo(req.raw).ip };
+  const subjects = { username: who.username, ip: getRequestInfo(req.raw).ip, factor: kind };
   const gate = await deps.throttle.check(subjects);
   if (!gate.ok) return { ok: false, ...throttledProblem(gate.retryAfterMs, gate.lockedOut) };
 
