@@ -87,19 +87,20 @@ export class Throttle {
   async check(who: ThrottleSubject): Promise<ThrottleVerdict> {
     const k = keysFor(who);
     const now = this.now();
-    // One round trip: both waits read and the busy marker claimed together.
-    const [userWait, addrWait, claimed] = await Promise.all([
+    // One round trip: the waits and the user's lock-out read and the busy
+    // marker claimed together. The lock-out is per user, whatever factor
+    // caused it: it stops password and code checks alike.
+    const [userWait, userLock, addrWait, claimed] = await Promise.all([
       k.userWait ? this.store.get(k.userWait) : null,
+      k.userLock ? this.store.get(k.userLock) : null,
       this.store.get(k.addrWait),
       k.userBusy ? this.store.setIfAbsent(k.userBusy, '1', BUSY_MS) : true,
     ]);
-    const userUntil = Number(userWait ?? 0);
-    const until = Math.max(userUntil, Number(addrWait ?? 0));
+    const lockUntil = Number(userLock ?? 0);
+    const until = Math.max(Number(userWait ?? 0), lockUntil, Number(addrWait ?? 0));
     if (until > now) {
       if (claimed && k.userBusy) await this.store.del(k.userBusy);
-      // Only the rare refused path pays for telling a lock-out from a delay.
-      const lockedOut = k.userLock !== null && userUntil > now && (await this.store.get(k.userLock)) !== null;
-      return { ok: false, retryAfterMs: until - now, lockedOut };
+      return { ok: false, retryAfterMs: until - now, lockedOut: lockUntil > now };
     }
     if (!claimed) return { ok: false, retryAfterMs: BUSY_RETRY_MS, lockedOut: false };
     return { ok: true };
