@@ -67,8 +67,8 @@ export class Devices {
    * The secret to show on /setup: the pending one if there is one (a reload
    * shows the same QR code), else a new one kept for ENROLMENT_TTL_MS.
    */
-  async pendingEnrolment(user: string, issuer: string): Promise<{ secret: string; uri: string }> {
-    const key = userKeys.enrol(user);
+  async pendingEnrolment(user: string, issuer: string, attempt: string): Promise<{ secret: string; uri: string }> {
+    const key = userKeys.enrol(user, attempt);
     // A few rounds only because a parallel request may create or expire the
     // pending secret between our read and write.
     for (let round = 0; round < 3; round++) {
@@ -93,9 +93,9 @@ export class Devices {
    * once, to show), and bumps the device version. Refused when the user
    * already has a device, nothing is pending, or the code does not match.
    */
-  async confirmEnrolment(user: string, code: string): Promise<ConfirmResult> {
+  async confirmEnrolment(user: string, code: string, attempt: string): Promise<ConfirmResult> {
     if (code.length > MAX_CODE_INPUT || (await this.totp.isConfigured(user))) return { ok: false };
-    const sealed = await this.store.get(userKeys.enrol(user));
+    const sealed = await this.store.get(userKeys.enrol(user, attempt));
     const secret = sealed === null ? null : this.openPending(user, sealed);
     if (secret === null) return { ok: false };
     const now = this.now();
@@ -104,7 +104,7 @@ export class Devices {
     if (!(await this.totp.install(user, secret, step, now))) return { ok: false };
     const backupCodes = await this.backup.issue(user, this.opts.backupCodes);
     await this.bumpVersion(user);
-    await this.store.del(userKeys.enrol(user));
+    await this.store.del(userKeys.enrol(user, attempt));
     return { ok: true, backupCodes };
   }
 
@@ -134,9 +134,12 @@ export class Devices {
     return { totp: createdAt === null ? null : { createdAt }, backupCodesLeft };
   }
 
-  /** Removes every factor and any pending enrolment (admin recovery, /disable). */
+  /**
+   * Removes every factor (admin recovery, /disable). Pending enrolments belong
+   * to the sessions that started them, which end with it; they expire by themselves.
+   */
   async removeAll(user: string): Promise<void> {
-    await this.store.del(...this.factors.flatMap((factor) => factor.keys(user)), userKeys.enrol(user));
+    await this.store.del(...this.factors.flatMap((factor) => factor.keys(user)));
     await this.bumpVersion(user);
   }
 

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startTestGateway, DEFAULT_USERS, hiddenFields, type Client, type Reply, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, DEFAULT_USERS, hiddenFields, secretFrom, type Client, type Reply, type TestGateway } from '../helpers/gateway.ts';
 
 const ALICE = (DEFAULT_USERS.alice as { password: string }).password;
 const BOB = (DEFAULT_USERS.bob as { password: string }).password;
@@ -290,5 +290,37 @@ describe('attack: spoofed identity headers', () => {
     const home = await anon.get('/', SPOOF);
     assert.equal(home.status, 200);
     assert.deepEqual(upstreamIdentity(gw), { 'x-user-verified': ['false'] });
+  });
+});
+
+describe('attack: reading the secret another browser is enrolling', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(() => gw.close());
+
+  it('someone with only the password never sees the secret the real user scans, and cannot verify with it', async () => {
+    // The attacker signs in with the password and opens /setup first.
+    const attacker = gw.client();
+    await attacker.login('bob', BOB, '/admin/');
+    const attackerPage = await attacker.get(`${gw.base}/setup?next=%2Fadmin%2F`);
+    const attackerSecret = secretFrom(attackerPage.text);
+
+    // Bob enrols in his own browser.
+    const victim = gw.client();
+    const { secret } = await victim.enrol(gw, 'bob', BOB);
+    assert.notEqual(secret, attackerSecret, 'each browser is shown its own secret');
+
+    // The attacker's copy is worth nothing: not to confirm, not to verify.
+    gw.clock.nextStep();
+    const confirm = await attacker.post(`${gw.base}/setup`, { code: gw.totp(attackerSecret) }, attackerPage.text);
+    assert.notEqual(confirm.status, 200);
+    const again = gw.client();
+    await again.login('bob', BOB, '/admin/');
+    const page = await again.get(`${gw.base}/verify?next=%2Fadmin%2F`);
+    const r = await again.post(`${gw.base}/verify`, { code: gw.totp(attackerSecret) }, page.text);
+    assert.equal(r.status, 401);
+    assert.equal((await again.get('/admin/')).status, 303);
   });
 });

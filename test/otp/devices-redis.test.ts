@@ -11,6 +11,7 @@ import { normalizeBackupCode } from '../../src/otp/backup-codes.ts';
 import { Devices } from '../../src/otp/devices.ts';
 import { generateTotpCode } from '../../src/otp/totp.ts';
 import { RedisStore } from '../../src/store/redis.ts';
+import { userKeys } from '../../src/otp/keys.ts';
 
 const totp: TotpConfig = { digits: 6, period: 30, algorithm: 'SHA1', window: 1 };
 const STEP_MS = 30_000;
@@ -52,8 +53,8 @@ describe('Devices on Redis', () => {
   const devices = () => gateways[0] as Devices;
 
   async function enrolled(user: string): Promise<{ secret: string; backupCodes: string[] }> {
-    const { secret } = await devices().pendingEnrolment(user, 'Example Corp');
-    const result = await devices().confirmEnrolment(user, generateTotpCode(secret, totp, clock));
+    const { secret } = await devices().pendingEnrolment(user, 'Example Corp', 'browser-1');
+    const result = await devices().confirmEnrolment(user, generateTotpCode(secret, totp, clock), 'browser-1');
     assert.ok(result.ok);
     clock += STEP_MS;
     return { secret, backupCodes: result.backupCodes };
@@ -85,9 +86,9 @@ describe('Devices on Redis', () => {
 
   it(`confirms one enrolment exactly once among ${PARALLEL} parallel requests`, async () => {
     const user = newUser();
-    const { secret } = await devices().pendingEnrolment(user, 'Example Corp');
+    const { secret } = await devices().pendingEnrolment(user, 'Example Corp', 'browser-1');
     const code = generateTotpCode(secret, totp, clock);
-    const results = await race((d) => d.confirmEnrolment(user, code));
+    const results = await race((d) => d.confirmEnrolment(user, code, 'browser-1'));
     assert.equal(results.filter((r) => r.ok).length, 1);
     assert.equal(await devices().deviceVersion(user), 1);
     assert.equal(await devices().backupCodesLeft(user), 10);
@@ -95,7 +96,7 @@ describe('Devices on Redis', () => {
 
   it('hands parallel first visits of /setup one and the same secret', async () => {
     const user = newUser();
-    const results = await race((d) => d.pendingEnrolment(user, 'Example Corp'));
+    const results = await race((d) => d.pendingEnrolment(user, 'Example Corp', 'browser-1'));
     assert.equal(new Set(results.map((r) => r.secret)).size, 1);
   });
 
@@ -105,12 +106,12 @@ describe('Devices on Redis', () => {
     await devices().verify(user, generateTotpCode(secret, totp, clock));
     await devices().verify(user, backupCodes[0] ?? '');
     const pendingUser = newUser();
-    const pending = await devices().pendingEnrolment(pendingUser, 'Example Corp');
+    const pending = await devices().pendingEnrolment(pendingUser, 'Example Corp', 'browser-1');
 
     const needles = [secret, pending.secret, ...backupCodes, ...backupCodes.map(normalizeBackupCode)];
     const values: string[] = [];
     const keys = await raw.keys(`${prefix}*`);
-    for (const k of [`${prefix}user:${user}:totp`, `${prefix}user:${user}:backup`, `${prefix}user:${pendingUser}:enrol`]) {
+    for (const k of [`${prefix}user:${user}:totp`, `${prefix}user:${user}:backup`, `${prefix}${userKeys.enrol(pendingUser, 'browser-1')}`]) {
       assert.ok(keys.includes(k), `${k} is stored`);
     }
     for (const k of keys) {

@@ -11,6 +11,7 @@ import { generateTotpCode } from '../../src/otp/totp.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { RedisStore } from '../../src/store/redis.ts';
 import type { Store } from '../../src/store/types.ts';
+import { userKeys } from '../../src/otp/keys.ts';
 
 const totp: TotpConfig = { digits: 6, period: 30, algorithm: 'SHA1', window: 1 };
 const STEP_MS = 30_000;
@@ -55,65 +56,77 @@ for (const [storeName, makeStore] of stores) {
     after(() => store.close());
 
     async function enrolled(user: string): Promise<{ secret: string; backupCodes: string[] }> {
-      const { secret } = await devices.pendingEnrolment(user, 'Example Corp');
-      const result = await devices.confirmEnrolment(user, generateTotpCode(secret, totp, clock));
+      const { secret } = await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
+      const result = await devices.confirmEnrolment(user, generateTotpCode(secret, totp, clock), 'browser-1');
       assert.ok(result.ok);
       // Later codes of the test come from later steps than the enrolment code.
       clock += STEP_MS;
       return { secret, backupCodes: result.backupCodes };
     }
 
+    it('shows each enrolment attempt its own secret, which only that attempt can confirm', async () => {
+      const user = newUser();
+      const mine = await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
+      const theirs = await devices.pendingEnrolment(user, 'Example Corp', 'browser-2');
+      assert.notEqual(mine.secret, theirs.secret);
+      const code = generateTotpCode(theirs.secret, totp, clock);
+      assert.deepEqual(await devices.confirmEnrolment(user, code, 'browser-1'), { ok: false });
+      assert.equal(await devices.hasDevice(user), false);
+      assert.equal((await devices.confirmEnrolment(user, code, 'browser-2')).ok, true);
+      clock += STEP_MS;
+    });
+
     it('keeps one pending secret across reloads of /setup', async () => {
       const user = newUser();
       assert.equal(await devices.hasDevice(user), false);
-      const first = await devices.pendingEnrolment(user, 'Example Corp');
-      const again = await devices.pendingEnrolment(user, 'Example Corp');
+      const first = await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
+      const again = await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
       assert.equal(again.secret, first.secret);
       assert.match(first.secret, /^[A-Z2-7]{32}$/);
       const uri = new URL(first.uri);
       assert.equal(uri.searchParams.get('secret'), first.secret);
       assert.equal(uri.searchParams.get('issuer'), 'Example Corp');
       assert.ok(decodeURIComponent(uri.pathname).endsWith(`:${user}`));
-      const ttl = await store.ttl(`user:${user}:enrol`);
+      const ttl = await store.ttl(userKeys.enrol(user, 'browser-1'));
       assert.ok(ttl > 0 && ttl <= ENROLMENT_TTL_MS, String(ttl));
-      assert.notEqual((await devices.pendingEnrolment(newUser(), 'Example Corp')).secret, first.secret);
+      assert.notEqual((await devices.pendingEnrolment(newUser(), 'Example Corp', 'browser-1')).secret, first.secret);
     });
 
     it('refuses a wrong code at enrolment and keeps the pending secret', async () => {
       const user = newUser();
-      const { secret } = await devices.pendingEnrolment(user, 'Example Corp');
+      const { secret } = await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
       const right = generateTotpCode(secret, totp, clock);
       const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, '0');
       for (const code of [wrong, '', 'abcdef', '1234567', generateTotpCode(secret, totp, clock + 3 * STEP_MS)]) {
-        assert.deepEqual(await devices.confirmEnrolment(user, code), { ok: false }, code);
+        assert.deepEqual(await devices.confirmEnrolment(user, code, 'browser-1'), { ok: false }, code);
       }
       assert.equal(await devices.hasDevice(user), false);
-      assert.equal((await devices.pendingEnrolment(user, 'Example Corp')).secret, secret);
+      assert.equal((await devices.pendingEnrolment(user, 'Example Corp', 'browser-1')).secret, secret);
     });
 
     it('refuses to confirm when nothing is pending', async () => {
-      assert.deepEqual(await devices.confirmEnrolment(newUser(), '123456'), { ok: false });
+      assert.deepEqual(await devices.confirmEnrolment(newUser(), '123456', 'browser-1'), { ok: false });
     });
 
     it('stores the device on the right code, issues backup codes and clears the pending secret', async () => {
       const user = newUser();
       const versionBefore = await devices.deviceVersion(user);
-      const { secret } = await devices.pendingEnrolment(user, 'Example Corp');
+      const { secret } = await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
       const code = generateTotpCode(secret, totp, clock);
-      const result = await devices.confirmEnrolment(user, code.replace(/^(...)/, '$1 '));
+      const result = await devices.confirmEnrolment(user, code.replace(/^(...)/, '$1 '), 'browser-1');
       assert.ok(result.ok);
       assert.equal(result.backupCodes.length, 10);
       assert.equal(await devices.hasDevice(user), true);
-      assert.equal(await store.get(`user:${user}:enrol`), null);
+      assert.equal(await store.get(userKeys.enrol(user, 'browser-1')), null);
       assert.equal(await devices.backupCodesLeft(user), 10);
       assert.equal(await devices.deviceVersion(user), versionBefore + 1);
       assert.deepEqual(await devices.status(user), { totp: { createdAt: clock }, backupCodesLeft: 10 });
       // The enrolment code was used: it does not verify again.
       assert.deepEqual(await devices.verify(user, code), { ok: false });
       // A user with a device cannot enrol over it.
-      const next = await devices.pendingEnrolment(user, 'Example Corp');
+      const next = await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
       clock += STEP_MS;
-      assert.deepEqual(await devices.confirmEnrolment(user, generateTotpCode(next.secret, totp, clock)), { ok: false });
+      assert.deepEqual(await devices.confirmEnrolment(user, generateTotpCode(next.secret, totp, clock), 'browser-1'), { ok: false });
       assert.equal(await devices.verify(user, generateTotpCode(next.secret, totp, clock)).then((r) => r.ok), false);
     });
 
@@ -178,14 +191,14 @@ for (const [storeName, makeStore] of stores) {
       const user = newUser();
       const { secret, backupCodes } = await enrolled(user);
       const version = await devices.deviceVersion(user);
-      await devices.pendingEnrolment(user, 'Example Corp');
+      await devices.pendingEnrolment(user, 'Example Corp', 'browser-1');
       await devices.removeAll(user);
       assert.equal(await devices.deviceVersion(user), version + 1);
       // The version never expires, so an old one is never handed out again.
       assert.equal(await store.ttl(`user:${user}:devver`), -1);
       assert.equal(await devices.hasDevice(user), false);
       assert.deepEqual(await devices.status(user), { totp: null, backupCodesLeft: 0 });
-      for (const suffix of ['totp', 'totp_step', 'backup', 'enrol']) assert.equal(await store.ttl(`user:${user}:${suffix}`), -2, suffix);
+      for (const suffix of ['totp', 'totp_step', 'backup']) assert.equal(await store.ttl(`user:${user}:${suffix}`), -2, suffix);
       clock += STEP_MS;
       assert.deepEqual(await devices.verify(user, generateTotpCode(secret, totp, clock)), { ok: false });
       assert.deepEqual(await devices.verify(user, backupCodes[0] ?? ''), { ok: false });

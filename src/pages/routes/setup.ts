@@ -24,7 +24,7 @@ export function registerSetupRoutes(app: FastifyInstance, deps: PageDeps): void 
   }
 
   async function setupView(current: SignedIn, next: string, problem: SetupView['problem']): Promise<SetupView> {
-    const pending = await deps.devices.pendingEnrolment(current.user.username, deps.config.gateway.title);
+    const pending = await deps.devices.pendingEnrolment(current.user.username, deps.config.gateway.title, current.session.id);
     const qrSvg = await QRCode.toString(pending.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return {
       username: current.user.username,
@@ -61,7 +61,7 @@ export function registerSetupRoutes(app: FastifyInstance, deps: PageDeps): void 
     const code = formField(req.body, 'code');
 
     const result = await attempt(deps, req, user, 'code', next, async () => {
-      const r = await deps.devices.confirmEnrolment(user.username, code);
+      const r = await deps.devices.confirmEnrolment(user.username, code, session.id);
       return r.ok ? r.backupCodes : null;
     });
     if (!result.ok) {
