@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Decision } from '../policy/types.ts';
+import { baselineSecurityHeaders } from '../pages/security-headers.ts';
 
 export type Refusal = Exclude<Decision, { kind: 'allow' }>;
 
@@ -35,7 +36,7 @@ export function refusalBody(basePath: string, decision: Refusal, next: string): 
 }
 
 export function sendRedirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { location, 'cache-control': 'no-store', 'content-length': '0' });
+  res.writeHead(303, { ...baselineSecurityHeaders(), location, 'content-length': '0' });
   res.end();
 }
 

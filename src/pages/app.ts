@@ -14,6 +14,7 @@ import { registerSetupRoutes } from './routes/setup.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerOperatorRoutes } from './routes/operator.ts';
 import { sendErrorPage } from './render.ts';
+import { baselineSecurityHeaders } from './security-headers.ts';
 
 type Signer = ReturnType<typeof fastifyCookie.signerFactory>;
 
@@ -59,6 +60,14 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
     return sendErrorPage(deps, req, reply, status);
   });
   app.setNotFoundHandler((req, reply) => sendErrorPage(deps, req, reply, 404));
+  // Pages set their own (nonce) headers; everything else the gateway answers
+  // (redirects that set the session cookie, health checks, metrics) gets the
+  // baseline, without overriding what a route chose (the logo is cacheable).
+  const baseline = Object.entries(baselineSecurityHeaders());
+  app.addHook('onSend', async (_req, reply, payload) => {
+    for (const [name, value] of baseline) if (!reply.hasHeader(name)) reply.header(name, value);
+    return payload;
+  });
 
   const prefix = deps.config.gateway.path;
   await app.register(

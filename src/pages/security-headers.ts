@@ -54,3 +54,20 @@ export function securityHeaders(nonce: string): Record<string, string> {
     'Permissions-Policy': PERMISSIONS_POLICY,
   };
 }
+
+/**
+ * The same protections for gateway responses that are not pages (redirects,
+ * health checks, metrics): nothing may be framed, sniffed or cached, and no
+ * script or style may run.
+ */
+export function baselineSecurityHeaders(): Record<string, string> {
+  return BASELINE;
+}
+
+const BASELINE: Record<string, string> = Object.freeze({
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+}) as Record<string, string>;

@@ -324,3 +324,37 @@ describe('attack: reading the secret another browser is enrolling', () => {
     assert.equal((await again.get('/admin/')).status, 303);
   });
 });
+
+describe('attack: signing the real user out everywhere with the password alone', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(() => gw.close());
+
+  it('a session that has not passed the second factor ends only itself', async () => {
+    const alice = gw.client();
+    await alice.enrol(gw, 'alice', ALICE);
+    assert.equal((await alice.get('/admin/')).status, 200);
+
+    for (const [path, fields] of [
+      ['/logout-everywhere', {}],
+      ['/logout', { scope: 'all' }],
+    ] as const) {
+      const attacker = gw.client();
+      await attacker.login('alice', ALICE, '/admin/');
+      const page = await attacker.get(`${gw.base}/verify?next=%2Fadmin%2F`);
+      const r = await attacker.post(`${gw.base}${path}`, fields, page.text);
+      assert.equal(r.status, 303, path);
+      assert.equal((await attacker.get('/members/')).status, 303, `${path}: the attacker's own session ended`);
+      assert.equal((await alice.get('/admin/')).status, 200, `${path}: alice's verified session lives on`);
+    }
+
+    // From alice's own verified session, "everywhere" means everywhere.
+    const other = gw.client();
+    await other.login('alice', ALICE, '/members/');
+    const account = await alice.get(`${gw.base}/account`);
+    assert.equal((await alice.post(`${gw.base}/logout-everywhere`, {}, account.text)).status, 303);
+    assert.equal((await other.get('/members/')).status, 303);
+  });
+});

@@ -206,6 +206,18 @@ describe('gateway core: requirements', { timeout: 30_000 }, () => {
     assert.equal(health.body, 'ok\n');
   });
 
+  it('sends the security headers on redirects and operator answers too, not only on pages', async () => {
+    const c = gw.client();
+    for (const path of [`${gw.base}/account`, `${gw.base}/verify?next=%2Fadmin%2F`, '/admin/', `${gw.base}/healthz`]) {
+      const r = await c.get(path);
+      assert.ok(r.status === 303 || r.status === 200, `${path}: ${r.status}`);
+      assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, path);
+      assert.equal(r.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(r.headers.get('cache-control'), 'no-store', path);
+    }
+  });
+
   it('serves Prometheus metrics, counting access decisions', async () => {
     const res = await rawRequest(port, '/_otpgate/metrics');
     assert.equal(res.status, 200);

@@ -116,10 +116,4 @@ export function registerAccountRoutes(app: FastifyInstance, deps: PageDeps): voi
     return reply.redirect(`${accountPath}?done=browsers_forgotten`, 303);
   });
 
-  app.post('/logout-everywhere', { preHandler: postGuards(app, deps) }, async (req, reply) => {
-    const current = await signedIn(deps, req);
-    if (current) await deps.sessions.destroyAllFor(current.user.username);
-    deps.sessionCookie.clear(reply);
-    return reply.redirect(`${base}/login?signed_out=1`, 303);
-  });
 }

@@ -24,7 +24,14 @@ export async function attempt<T>(
   const gate = await deps.throttle.check(subjects);
   if (!gate.ok) return { ok: false, ...throttledProblem(gate.retryAfterMs, gate.lockedOut) };
 
-  const value = await check();
+  let value: T | null;
+  try {
+    value = await check();
+  } catch (err) {
+    // Free the user for the next attempt (check() claimed them) before the error page.
+    await deps.throttle.release(subjects).catch(() => {});
+    throw err;
+  }
   if (value !== null) {
     await deps.throttle.recordSuccess(subjects);
     return { ok: true, value };

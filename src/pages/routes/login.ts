@@ -1,5 +1,5 @@
 // /login: the first factor. Also where a remembered browser skips the code.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PageDeps } from '../deps.ts';
 import { eventData, nextParam, signedIn, whereNext } from '../context.ts';
 import { formField, sendPage } from '../render.ts';
@@ -62,15 +62,22 @@ export function registerLoginRoutes(app: FastifyInstance, deps: PageDeps): void 
     return reply.redirect(whereNext(deps, user, { verified, hasDevice }, next), 303);
   });
 
-  app.post('/logout', { preHandler: postGuards(app, deps) }, async (req, reply) => {
+  /**
+   * Ends this browser's session, or all of the user's sessions. "Everywhere"
+   * needs a session that passed the second factor (or a user without one):
+   * the password alone must not be enough to throw the real user out.
+   */
+  async function signOut(req: FastifyRequest, reply: FastifyReply, everywhere: boolean): Promise<FastifyReply> {
     const id = deps.sessionCookie.readId(req.headers.cookie);
     if (id) {
-      const everywhere = formField(req.body, 'scope') === 'all';
       const session = await deps.sessions.get(id);
-      if (everywhere && session) await deps.sessions.destroyAllFor(session.username);
+      if (everywhere && session && (session.verified || !session.hasDevice)) await deps.sessions.destroyAllFor(session.username);
       else await deps.sessions.destroy(id);
     }
     deps.sessionCookie.clear(reply);
     return reply.redirect(`${deps.config.gateway.path}/login?signed_out=1`, 303);
-  });
+  }
+
+  app.post('/logout', { preHandler: postGuards(app, deps) }, (req, reply) => signOut(req, reply, formField(req.body, 'scope') === 'all'));
+  app.post('/logout-everywhere', { preHandler: postGuards(app, deps) }, (req, reply) => signOut(req, reply, true));
 }
