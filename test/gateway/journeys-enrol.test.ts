@@ -4,26 +4,11 @@
 // What matters is what the upstream received, so every step looks there.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, DEFAULT_USERS, backupCodesFrom, secretFrom, type Client, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, DEFAULT_USERS, backupCodesFrom, secretFrom, type Client, type TestGateway, reaches, upstreamSaw } from '../helpers/gateway.ts';
 
 const ALICE = DEFAULT_USERS.alice as { password: string };
 const COOKIE = 'otpgate_session';
 const REMEMBER = 'otpgate_session_remember';
-
-/** The identity headers of the last request the upstream received. */
-function upstreamSaw(gw: TestGateway): Record<string, unknown> {
-  const r = gw.upstream.requests.at(-1);
-  assert.ok(r, 'the upstream received nothing');
-  return {
-    url: r.url,
-    verified: r.headers['x-user-verified'],
-    user: r.headers['x-forwarded-user'],
-    email: r.headers['x-forwarded-email'],
-    groups: r.headers['x-forwarded-groups'],
-    device: r.headers['x-user-device'],
-    cookie: r.headers.cookie,
-  };
-}
 
 function aliceVia(device: string, url = '/admin/'): Record<string, unknown> {
   return { url, verified: ['true'], user: ['alice'], email: ['alice@example.com'], groups: ['staff'], device: [device], cookie: undefined };
@@ -37,15 +22,6 @@ function sessionId(c: Client): string | null {
 async function sessionInRedis(gw: TestGateway, id: string | null): Promise<boolean> {
   assert.ok(id);
   return (await gw.redis?.exists(`${gw.keyPrefix}session:${id}`)) === 1;
-}
-
-/** Proxied GET that must reach the upstream. */
-async function reaches(c: Client, gw: TestGateway, path: string): Promise<Record<string, unknown>> {
-  const before = gw.upstream.requests.length;
-  const r = await c.get(path);
-  assert.equal(r.status, 200, `${path}: ${r.status} ${r.location ?? ''}`);
-  assert.equal(gw.upstream.requests.length, before + 1);
-  return upstreamSaw(gw);
 }
 
 /** A gateway page the signed-in user can see, for its form tokens: /account, or where it sends them. */

@@ -6,31 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { hashPassword } from '../../src/auth/passwords.ts';
-import { startTestGateway, DEFAULT_USERS, type Client, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, DEFAULT_USERS, type Client, type TestGateway, reaches, upstreamSaw } from '../helpers/gateway.ts';
 
 const ALICE = (DEFAULT_USERS.alice as { password: string }).password;
 const BOB = (DEFAULT_USERS.bob as { password: string }).password;
-
-function upstreamSaw(gw: TestGateway): Record<string, unknown> {
-  const r = gw.upstream.requests.at(-1);
-  assert.ok(r, 'the upstream received nothing');
-  return {
-    url: r.url,
-    verified: r.headers['x-user-verified'],
-    user: r.headers['x-forwarded-user'],
-    email: r.headers['x-forwarded-email'],
-    groups: r.headers['x-forwarded-groups'],
-    device: r.headers['x-user-device'],
-  };
-}
-
-async function reaches(c: Client, gw: TestGateway, path: string): Promise<Record<string, unknown>> {
-  const before = gw.upstream.requests.length;
-  const r = await c.get(path);
-  assert.equal(r.status, 200, `${path}: ${r.status} ${r.location ?? ''}`);
-  assert.equal(gw.upstream.requests.length, before + 1);
-  return upstreamSaw(gw);
-}
 
 /** A refused navigation: nothing reaches the upstream; returns the reply. */
 async function refused(c: Client, gw: TestGateway, path: string, headers: Record<string, string> = {}) {
@@ -60,7 +39,7 @@ describe('journey: two_factor.enforce', () => {
     const api = await refused(c, gw, '/members/', { accept: 'application/json' });
     assert.equal(api.status, 403);
     // Public paths are not affected.
-    assert.deepEqual(await reaches(c, gw, '/'), { url: '/', verified: ['false'], user: ['bob'], email: ['bob@example.com'], groups: undefined, device: undefined });
+    assert.deepEqual(await reaches(c, gw, '/'), { url: '/', verified: ['false'], user: ['bob'], email: ['bob@example.com'], groups: undefined, device: undefined, cookie: undefined });
 
     const page = await c.get(`${gw.base}/setup?next=%2Fmembers%2F`);
     assert.equal(page.status, 200);
@@ -68,7 +47,7 @@ describe('journey: two_factor.enforce', () => {
     const { secret } = await enrolled.enrol(gw, 'alice', ALICE);
     assert.ok(secret);
     assert.deepEqual(await reaches(enrolled, gw, '/members/'), {
-      url: '/members/', verified: ['true'], user: ['alice'], email: ['alice@example.com'], groups: ['staff'], device: ['totp'],
+      url: '/members/', verified: ['true'], user: ['alice'], email: ['alice@example.com'], groups: ['staff'], device: ['totp'], cookie: undefined,
     });
   });
 
@@ -95,7 +74,7 @@ describe('journey: otp_if_configured, groups, disabled users', () => {
   it('otp_if_configured: no device -> allowed unverified; a device -> /verify until verified', async () => {
     const bob = gw.client();
     await bob.login('bob', BOB, '/maybe/');
-    assert.deepEqual(await reaches(bob, gw, '/maybe/'), { url: '/maybe/', verified: ['false'], user: ['bob'], email: ['bob@example.com'], groups: undefined, device: undefined });
+    assert.deepEqual(await reaches(bob, gw, '/maybe/'), { url: '/maybe/', verified: ['false'], user: ['bob'], email: ['bob@example.com'], groups: undefined, device: undefined, cookie: undefined });
 
     // A browser signed in with the password alone before alice had a device...
     const before = gw.client();
@@ -125,7 +104,7 @@ describe('journey: otp_if_configured, groups, disabled users', () => {
     assert.equal(ok.status, 303);
     assert.equal(ok.location, '/maybe/');
     assert.deepEqual(await reaches(again, gw, '/maybe/'), {
-      url: '/maybe/', verified: ['true'], user: ['alice'], email: ['alice@example.com'], groups: ['staff'], device: ['totp'],
+      url: '/maybe/', verified: ['true'], user: ['alice'], email: ['alice@example.com'], groups: ['staff'], device: ['totp'], cookie: undefined,
     });
   });
 

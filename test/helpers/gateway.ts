@@ -256,3 +256,27 @@ export function secretFrom(page: string): string {
 export function backupCodesFrom(page: string): string[] {
   return [...page.matchAll(/<code[^>]*>([a-z0-9-]{8,})<\/code>/g)].map((m) => m[1] as string);
 }
+
+/** The identity headers (and cookie) of the last request the upstream received. */
+export function upstreamSaw(gw: TestGateway): Record<string, unknown> {
+  const r = gw.upstream.requests.at(-1);
+  if (!r) throw new Error('the upstream received nothing');
+  return {
+    url: r.url,
+    verified: r.headers['x-user-verified'],
+    user: r.headers['x-forwarded-user'],
+    email: r.headers['x-forwarded-email'],
+    groups: r.headers['x-forwarded-groups'],
+    device: r.headers['x-user-device'],
+    cookie: r.headers.cookie,
+  };
+}
+
+/** A navigation that must reach the upstream (200, exactly one request); returns what the upstream saw. */
+export async function reaches(c: Client, gw: TestGateway, path: string): Promise<Record<string, unknown>> {
+  const before = gw.upstream.requests.length;
+  const r = await c.get(path);
+  if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.location ?? ''}`);
+  if (gw.upstream.requests.length !== before + 1) throw new Error(`${path}: the upstream saw ${gw.upstream.requests.length - before} requests`);
+  return upstreamSaw(gw);
+}
