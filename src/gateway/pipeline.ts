@@ -57,6 +57,8 @@ interface Identified {
 
 const ANONYMOUS: Identified = { subject: { kind: 'anonymous' }, identity: null };
 
+const STORE_DOWN_BODY = JSON.stringify({ error: 'store_unavailable' });
+
 export function createPipeline(deps: PipelineDeps) {
   const { config, rules, logger } = deps;
   const basePath = config.gateway.path;
@@ -177,7 +179,9 @@ export function createPipeline(deps: PipelineDeps) {
 
     const result = await authorize(req, info);
     if (result === 'store-down') {
-      deps.errorPage(req, res, 503);
+      // A page for people, JSON for programs, like every other refusal.
+      if (isBrowserNavigation(req.method ?? '', req.headers.accept)) deps.errorPage(req, res, 503);
+      else sendJson(res, 503, STORE_DOWN_BODY, { 'retry-after': '5' });
       return;
     }
     const { decision, who } = result;
@@ -211,7 +215,7 @@ export function createPipeline(deps: PipelineDeps) {
     }
     const result = await authorize(req, info);
     if (result === 'store-down') {
-      refuseUpgrade(socket, 503, JSON.stringify({ error: 'store_unavailable' }));
+      refuseUpgrade(socket, 503, STORE_DOWN_BODY);
       return;
     }
     const { decision, who } = result;

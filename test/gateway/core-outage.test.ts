@@ -106,6 +106,7 @@ describe('gateway core: store outage', { timeout: 30_000 }, () => {
     assert.match(page.body, /<html/i);
     const api = await rawRequest(port, '/members/x', ['Accept: application/json', cookie], { method: 'POST', body: '{}' });
     assert.equal(api.status, 503);
+    assert.deepEqual(JSON.parse(api.body), { error: 'store_unavailable' });
     const admin = await rawRequest(port, '/admin/', [HTML, cookie]);
     assert.equal(admin.status, 503);
     // Without a session too: no login page that could not work anyway.
