@@ -47,7 +47,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: PageDeps): void 
       remembered.deviceVersion === (await deps.devices.deviceVersion(user.username));
 
     const info = getRequestInfo(req.raw);
-    const session = await deps.sessions.create({
+    let session = await deps.sessions.create({
       username: user.username,
       hasDevice,
       verified,
@@ -55,11 +55,17 @@ export function registerLoginRoutes(app: FastifyInstance, deps: PageDeps): void 
       ip: info.ip,
       userAgent: String(req.headers['user-agent'] ?? ''),
     });
+    // A device enrolled while this login ran: enrolment ends the sessions it
+    // can see, and this one may have been created just after. Look again now
+    // that it exists, so it cannot pass otp_if_configured paths unverified.
+    if (!hasDevice && (await deps.devices.hasDevice(user.username))) {
+      session = await deps.sessions.update(session, { hasDevice: true });
+    }
     deps.sessionCookie.set(reply, session.id);
     if (verified) {
       await deps.events.emit('user.verified', eventData(deps, req, user, next, { name: 'remembered', type: 'remembered' }));
     }
-    return reply.redirect(whereNext(deps, user, { verified, hasDevice }, next), 303);
+    return reply.redirect(whereNext(deps, user, session, next), 303);
   });
 
   /**
