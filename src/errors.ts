@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'CONFIG_NOT_FOUND'
   | 'USERS_FILE_INVALID'
   | 'STORE_UNAVAILABLE'
+  | 'LISTEN_FAILED'
   | 'USAGE';
 
 /** An error meant for a person: `message` says what is wrong and where. */

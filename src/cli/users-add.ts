@@ -1,7 +1,7 @@
 // `otpgate users add NAME [--email E] [--groups a,b] --file users.yaml`:
 // adds a user to the users file, keeping its comments, order and other users.
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { hashPassword } from '../auth/passwords.ts';
@@ -124,11 +124,20 @@ async function addUser(
   return { text: doc.toString({ lineWidth: 0 }), mode };
 }
 
-/** Writes next to the file and renames over it, so the gateway never reads a half-written file. */
-async function writeAtomically(file: string, text: string, mode: number): Promise<void> {
+/**
+ * Writes next to the file and renames over it, so the gateway never reads a
+ * half-written file. A symlink is followed (the file it points to is the one
+ * replaced), and the file keeps its mode whatever the umask.
+ */
+async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
+  const file = await realpath(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return path;
+    throw err;
+  });
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await writeFile(temp, text, { mode, flag: 'wx' });
+    await chmod(temp, mode);
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true });

@@ -6,7 +6,7 @@ import type { Command } from './io.ts';
 import { EXIT_BAD_INPUT, EXIT_USAGE } from './io.ts';
 import { parseFlags } from './args.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { createStore } from '../store/index.ts';
+import { createStore, waitForStore } from '../store/index.ts';
 import { Devices } from '../otp/devices.ts';
 import { Sessions } from '../auth/sessions.ts';
 import { UserDirectory } from '../auth/users.ts';
@@ -37,6 +37,7 @@ export const usersResetCommand: Command = async (args, io) => {
   }
   const store = createStore(config.store, silentLogger);
   try {
+    await waitForStore(store);
     const devices = new Devices(store, {
       encryptionKey: config.secrets.encryptionKey,
       totp: config.twoFactor.totp,
@@ -46,12 +47,15 @@ export const usersResetCommand: Command = async (args, io) => {
     const had = await devices.status(username);
     await devices.removeAll(username);
     const ended = await sessions.destroyAllFor(username);
-    await new WebhookDispatcher(store, config.webhooks, { logger: silentLogger }).emit('device.removed', {
-      user: { username, email: user.email },
-      device: { name: 'totp', type: 'totp' },
-      request: { ip: '', user_agent: 'otpgate users reset-2fa', path: '', site: config.server.publicUrl?.host ?? '' },
-      reason: 'reset by an administrator',
-    });
+    // Only a real removal is an event: a second run must not raise a false alarm.
+    if (had.totp !== null || had.backupCodesLeft > 0) {
+      await new WebhookDispatcher(store, config.webhooks, { logger: silentLogger }).emit('device.removed', {
+        user: { username, email: user.email },
+        device: { name: 'totp', type: 'totp' },
+        request: { ip: '', user_agent: 'otpgate users reset-2fa', path: '', site: config.server.publicUrl?.host ?? '' },
+        reason: 'reset by an administrator',
+      });
+    }
     io.stdout.write(
       `reset two-factor for ${username}: ${had.totp ? 'removed the TOTP device' : 'no TOTP device'}, ` +
         `${had.backupCodesLeft} backup code(s) removed, remembered browsers forgotten, ${ended} session(s) ended\n`,

@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.ts';
 import type { Config, WebhookEndpoint } from '../config/types.ts';
 import { silentLogger } from '../logger.ts';
-import { RedisStore, createStore } from '../store/index.ts';
-import type { Store } from '../store/types.ts';
+import { createStore, waitForStore } from '../store/index.ts';
 import { displayUrl } from '../webhooks/delivery.ts';
 import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 import type { EventData } from '../webhooks/events.ts';
@@ -22,7 +21,6 @@ const USAGE = `usage:
 
 const TEST_TIMEOUT_MS = 10_000;
 const SHOWN_BODY_BYTES = 2048;
-const STORE_WAIT_MS = 5_000;
 
 class UsageError extends Error {}
 class InputError extends Error {}
@@ -129,19 +127,6 @@ async function withStore(config: Config, run: (dispatcher: WebhookDispatcher) =>
     return await run(new WebhookDispatcher(store, config.webhooks, { logger: silentLogger }));
   } finally {
     await store.close();
-  }
-}
-
-async function waitForStore(store: Store): Promise<void> {
-  if (!(store instanceof RedisStore)) return;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InputError(`cannot reach the store within ${STORE_WAIT_MS / 1000} s`)), STORE_WAIT_MS);
-  });
-  try {
-    await Promise.race([store.whenReady(), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -90,7 +90,12 @@ const text = (what = 'text') =>
 
 const path = converted('a path such as /admin/', canonicalPrefix);
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+// ${VAR} substitution always yields text (see env.ts), so `enforce: ${ENFORCE}`
+// arrives as "true". Booleans and whole numbers therefore also accept their
+// exact text forms; anything else is still a type error.
+const int = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && /^-?\d{1,9}$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
+const bool = () => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 const section = <S extends z.ZodRawShape, T>(shape: S, convert: (parsed: z.output<z.ZodObject<S>>) => T) =>
   nullAsAbsent(z.strictObject(shape).transform(convert).prefault({} as never));
@@ -104,7 +109,7 @@ const server = section(
     trusted_proxies: nullAsAbsent(
       z.array(converted('an IP address or CIDR block', parseAddressOrCidr)).default([]),
     ),
-    access_log: z.boolean().default(false),
+    access_log: bool().default(false),
   },
   (s): Config['server'] => ({
     listen: s.listen,
@@ -244,7 +249,7 @@ const throttle = section(
 );
 
 const twoFactor = section(
-  { enforce: z.boolean().default(false), backup_codes: int(1, 50).default(10), totp, throttle },
+  { enforce: bool().default(false), backup_codes: int(1, 50).default(10), totp, throttle },
   (s): Config['twoFactor'] => ({ enforce: s.enforce, backupCodes: s.backup_codes, totp: s.totp, throttle: s.throttle }),
 );
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/types.ts';
+import { OtpgateError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { compileRules } from '../policy/rules.ts';
@@ -221,17 +222,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     users,
     events,
     async listen(listen = config.server.listen) {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(listen.port, listen.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      if (metricsServer && config.metrics.listen) {
-        const m = config.metrics.listen;
-        await new Promise<void>((resolve) => metricsServer?.listen(m.port, m.host, resolve));
-      }
+      await listenOn(server, listen, 'server.listen');
+      if (metricsServer && config.metrics.listen) await listenOn(metricsServer, config.metrics.listen, 'metrics.listen');
       return server.address() as AddressInfo;
     },
     async close() {
@@ -280,5 +272,20 @@ function logAccess(req: IncomingMessage, res: ServerResponse, logger: Logger): v
       },
       'request',
     );
+  });
+}
+
+/** Starts listening; a port in use or a bad address is an error that names the config key. */
+function listenOn(server: Server, at: { host: string; port: number }, key: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const why = err.code === 'EADDRINUSE' ? 'the address is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      reject(new OtpgateError('LISTEN_FAILED', `${key}: cannot listen on ${at.host}:${at.port}: ${why}`));
+    };
+    server.once('error', onError);
+    server.listen(at.port, at.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
   });
 }

@@ -285,7 +285,9 @@ export class WebhookDispatcher {
     await this.store.set(deliveryKey(id), serializeDelivery(failed), DELIVERY_TTL_MS);
     await this.store.zadd(DUE_KEY, this.now() + delay, id);
     this.count('retried');
-    this.logger.debug(
+    // Warn on every failed attempt: an operator should hear of a broken receiver
+    // now, not when the last retry gives up hours later.
+    this.logger.warn(
       { deliveryId: id, eventId: record.eventId, url: record.url, attempts: failed.attempts, err: outcome.error, retryInMs: delay },
       'webhook delivery failed; will retry',
     );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -69,6 +69,25 @@ describe('otpgate users add', () => {
     const users = parseUsersYaml(text, file);
     assert.deepEqual([...users.keys()], ['bob', 'carol']);
     assert.equal(users.get('bob')?.passwordHash, parseUsersYaml(original, file).get('bob')?.passwordHash);
+  });
+
+  test('follows a symlinked users file and keeps the file\'s mode whatever the umask', async () => {
+    await mkdir(join(dir, 'real'));
+    const real = join(dir, 'real', 'users.yaml');
+    const link = join(dir, 'link.yaml');
+    assert.equal((await run(['dave', '--file', real])).code, 0);
+    await chmod(real, 0o644);
+    await symlink(real, link);
+    const umask = process.umask(0o077);
+    try {
+      const r = await run(['erin', '--file', link]);
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      process.umask(umask);
+    }
+    assert.ok((await lstat(link)).isSymbolicLink(), 'the link is still a link');
+    assert.deepEqual([...parseUsersYaml(await readFile(real, 'utf8'), real).keys()], ['dave', 'erin']);
+    assert.equal((await stat(real)).mode & 0o777, 0o644);
   });
 
   test('an existing user is refused with exit 1 and the file left alone', async () => {

@@ -31,9 +31,12 @@ test('a value with YAML syntax stays one plain string', () => {
   assert.equal(config.default, 'public');
 });
 
-test('a substituted value keeps its type: text, checked like any other text', () => {
-  const problems = problemsOf(rawWith({ two_factor: { enforce: '${ENFORCE}' } }), { ENFORCE: 'true' });
-  assert.deepEqual(problems, ['two_factor.enforce: expected true or false, got the text "true"']);
+test('a substituted value is text; booleans and whole numbers also take their exact text forms', () => {
+  const config = resolve(rawWith({ two_factor: { enforce: '${ENFORCE}', backup_codes: '${CODES}' } }), { ENFORCE: 'true', CODES: '8' });
+  assert.equal(config.twoFactor.enforce, true);
+  assert.equal(config.twoFactor.backupCodes, 8);
+  const problems = problemsOf(rawWith({ two_factor: { enforce: '${ENFORCE}' } }), { ENFORCE: 'yes' });
+  assert.deepEqual(problems, ['two_factor.enforce: expected true or false, got the text "yes"']);
 });
 
 test('an unset variable is an error naming the key and the variable, and nothing else about that key', () => {

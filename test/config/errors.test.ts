@@ -21,7 +21,7 @@ test('unknown keys are errors at every depth, each named', () => {
 test('wrong types name the key, what was expected and what was found', () => {
   assertOneProblem(rawWith({ server: { access_log: 'yes' } }), 'server.access_log', /expected true or false, got the text "yes"/);
   assertOneProblem(rawWith({ server: { listen: 8080 } }), 'server.listen', /expected an address such as 0\.0\.0\.0:8080.*got number 8080/);
-  assertOneProblem(rawWith({ two_factor: { backup_codes: '10' } }), 'two_factor.backup_codes', /expected a number, got the text "10"/);
+  assertOneProblem(rawWith({ two_factor: { backup_codes: 'ten' } }), 'two_factor.backup_codes', /expected a number, got the text "ten"/);
   assertOneProblem(rawWith({ two_factor: { totp: { window: 1.5 } } }), 'two_factor.totp.window', /expected a whole number/);
   assertOneProblem(rawWith({ protect: { prefix: '/a', require: 'otp' } }), 'protect', /expected a list, got a mapping/);
   assertOneProblem(rawWith({ protect: ['/admin/'] }), 'protect[0]', /expected a mapping, got the text "\/admin\/"/);
