@@ -8,37 +8,20 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { streamedBody } from '../helpers/upstream.ts';
 import type { Echo } from './fixtures/raw-http.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/gateway-process.ts', import.meta.url));
 const MB = 1024 * 1024;
 const UPLOAD_BYTES = 100 * MB;
-const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 
 /** Peak resident set size of a live process, in bytes (Linux). */
 function peakRss(pid: number): number {
   const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmHWM for process ${pid}`);
   return Number(m[1]) * 1024;
-}
-
-/** A body of `total` bytes produced chunk by chunk from one reused buffer. */
-function body(total: number): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= total) {
-        this.push(null);
-        return;
-      }
-      const n = Math.min(CHUNK.length, total - sent);
-      sent += n;
-      this.push(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n));
-    },
-  });
 }
 
 function upload(port: number, path: string, total: number, chunked: boolean): Promise<{ status: number; echo: Echo }> {
@@ -60,7 +43,7 @@ function upload(port: number, path: string, total: number, chunked: boolean): Pr
       },
     );
     req.on('error', reject);
-    body(total).pipe(req);
+    streamedBody(total).pipe(req);
   });
 }
 

@@ -18,6 +18,7 @@
 // (bodyBytes 0). For the client side, see wsHandshake / encodeClientFrame /
 // readServerFrame below.
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -283,5 +284,25 @@ export function readServerFrame(socket: net.Socket, already: Buffer = Buffer.all
   return readUntil(socket, already, (buf) => {
     const frame = parseFrame(buf);
     return frame === null ? null : frame.payload.toString('utf8');
+  });
+}
+
+/**
+ * A request body of `total` bytes made chunk by chunk from one reused 64 KiB
+ * buffer, so a test can send hundreds of megabytes without holding them.
+ */
+export function streamedBody(total: number, fill = 0x61): Readable {
+  const chunk = Buffer.alloc(64 * 1024, fill);
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(chunk.length, total - sent);
+      sent += n;
+      this.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    },
   });
 }

@@ -1,30 +1,17 @@
 // Forwarding to a real upstream: exact paths, connection reuse, failures,
 // and bodies streamed rather than held.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startUpstream } from '../helpers/upstream.ts';
-import type { Upstream } from '../helpers/upstream.ts';
-import { startGateway, rawRequest, get } from './harness.ts';
-import type { TestGateway } from './harness.ts';
+import { startUpstream, streamedBody } from '../helpers/upstream.ts';
+import { sharedGateway, startGateway, rawRequest, get } from './harness.ts';
 
-let upstream: Upstream;
-let gateway: TestGateway;
-
-before(async () => {
-  upstream = await startUpstream();
-  gateway = await startGateway(upstream.url);
-});
-after(async () => {
-  await gateway.close();
-  await upstream.close();
-});
+const shared = sharedGateway();
 
 /** A server that accepts connections and does `onConnection` with each; for failure shapes. */
 async function startRawServer(onConnection: (socket: net.Socket) => void): Promise<{ url: URL; close(): Promise<void> }> {
@@ -62,32 +49,32 @@ test('the path is forwarded byte for byte', async () => {
     '/',
   ];
   for (const path of paths) {
-    const res = await rawRequest(gateway.port, `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    const res = await rawRequest(shared.gateway.port, `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
     assert.equal(res.status, 200, path);
-    assert.equal((await upstream.nextRequest()).url, path);
+    assert.equal((await shared.upstream.nextRequest()).url, path);
   }
 });
 
 test('the given target path is what is sent, not the client request target', async () => {
-  gateway.pathFor = () => '/canonical/p%3B?raw=%2e%2e';
+  shared.gateway.pathFor = () => '/canonical/p%3B?raw=%2e%2e';
   try {
-    await get(gateway.port, '/Canonical/./x/../p%3B?raw=%2e%2e');
-    assert.equal((await upstream.nextRequest()).url, '/canonical/p%3B?raw=%2e%2e');
+    await get(shared.gateway.port, '/Canonical/./x/../p%3B?raw=%2e%2e');
+    assert.equal((await shared.upstream.nextRequest()).url, '/canonical/p%3B?raw=%2e%2e');
   } finally {
-    gateway.pathFor = (url) => url;
+    shared.gateway.pathFor = (url) => url;
   }
 });
 
 test('upstream connections are reused across sequential requests', async () => {
-  const before = upstream.connections;
+  const before = shared.upstream.connections;
   const clientAgent = new http.Agent({ keepAlive: false });
   for (let i = 0; i < 20; i++) {
-    const res = await get(gateway.port, `/seq/${i}`, {}, clientAgent);
+    const res = await get(shared.gateway.port, `/seq/${i}`, {}, clientAgent);
     assert.equal(res.status, 200);
-    assert.equal((await upstream.nextRequest()).url, `/seq/${i}`);
+    assert.equal((await shared.upstream.nextRequest()).url, `/seq/${i}`);
   }
   clientAgent.destroy();
-  const used = upstream.connections - before;
+  const used = shared.upstream.connections - before;
   assert.ok(used < 20, `the upstream saw ${used} connections for 20 requests`);
 });
 
@@ -184,31 +171,23 @@ test('a chunked DELETE body is forwarded framed, never as a second request', asy
   const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n';
   const chunk = Buffer.byteLength(smuggled).toString(16);
   const res = await rawRequest(
-    gateway.port,
+    shared.gateway.port,
     `DELETE /del HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk}\r\n${smuggled}\r\n0\r\n\r\n`,
   );
   assert.equal(res.status, 200);
-  const r = await upstream.nextRequest();
+  const r = await shared.upstream.nextRequest();
   assert.equal(r.url, '/del');
   assert.equal(r.bodyBytes, Buffer.byteLength(smuggled));
-  await get(gateway.port, '/after-delete');
-  assert.equal((await upstream.nextRequest()).url, '/after-delete', 'the upstream saw an extra request');
+  await get(shared.gateway.port, '/after-delete');
+  assert.equal((await shared.upstream.nextRequest()).url, '/after-delete', 'the upstream saw an extra request');
 });
 
 test('a chunked upload of unknown length is forwarded whole, chunked', async () => {
   const total = 8 * 1024 * 1024;
-  const chunk = Buffer.alloc(64 * 1024, 0x62);
-  let sent = 0;
-  const body = new Readable({
-    read() {
-      if (sent >= total) return void this.push(null);
-      sent += chunk.length;
-      this.push(chunk);
-    },
-  });
+  const body = streamedBody(total, 0x62);
   const status = await new Promise<number>((resolve, reject) => {
     // No Content-Length: Node's client sends the body chunked.
-    const req = http.request({ host: '127.0.0.1', port: gateway.port, path: '/chunked', method: 'POST', agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: shared.gateway.port, path: '/chunked', method: 'POST', agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -216,7 +195,7 @@ test('a chunked upload of unknown length is forwarded whole, chunked', async () 
     body.pipe(req);
   });
   assert.equal(status, 200);
-  const r = await upstream.nextRequest();
+  const r = await shared.upstream.nextRequest();
   assert.equal(r.bodyBytes, total);
   assert.deepEqual(r.headers['transfer-encoding'], ['chunked']);
   assert.equal(r.headers['content-length'], undefined);
@@ -224,7 +203,7 @@ test('a chunked upload of unknown length is forwarded whole, chunked', async () 
 
 test('a 100 MB upload is streamed through the gateway, not held in its memory', async (t) => {
   // The gateway runs in a child process so only its own memory is measured.
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), upstream.url.href], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), shared.upstream.url.href], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -237,20 +216,12 @@ test('a 100 MB upload is streamed through the gateway, not held in its memory', 
     const { port } = (await reply()) as { port: number };
     // Warm up (first request loads and compiles the forwarding code), then take the baseline.
     assert.equal((await get(port, '/warm-up')).status, 200);
-    await upstream.nextRequest();
+    await shared.upstream.nextRequest();
     child.stdin.write('rss\n');
     const before = (await reply()).maxRssKb as number;
 
     const total = 100 * 1024 * 1024;
-    const chunk = Buffer.alloc(64 * 1024, 0x61);
-    let sent = 0;
-    const body = new Readable({
-      read() {
-        if (sent >= total) return void this.push(null);
-        sent += chunk.length;
-        this.push(chunk);
-      },
-    });
+    const body = streamedBody(total);
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(
         { host: '127.0.0.1', port, path: '/upload', method: 'PUT', agent: false, headers: { 'content-length': total } },
@@ -263,7 +234,7 @@ test('a 100 MB upload is streamed through the gateway, not held in its memory', 
       body.pipe(req);
     });
     assert.equal(status, 200);
-    const r = await upstream.nextRequest();
+    const r = await shared.upstream.nextRequest();
     assert.equal(r.url, '/upload');
     assert.equal(r.bodyBytes, total);
 

@@ -1,32 +1,19 @@
 // Request-smuggling shapes: refused with 400 and never forwarded. Two layers:
 // Node's own parser, and checkFraming for what the parser lets through.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { checkFraming } from '../../src/proxy/framing.ts';
-import { startUpstream } from '../helpers/upstream.ts';
-import type { Upstream } from '../helpers/upstream.ts';
-import { startGateway, rawRequest, get } from './harness.ts';
-import type { TestGateway } from './harness.ts';
+import { sharedGateway, rawRequest, get } from './harness.ts';
 
-let upstream: Upstream;
-let gateway: TestGateway;
-
-before(async () => {
-  upstream = await startUpstream();
-  gateway = await startGateway(upstream.url);
-});
-after(async () => {
-  await gateway.close();
-  await upstream.close();
-});
+const shared = sharedGateway();
 
 const head = (lines: string[]): string => ['POST /smuggle HTTP/1.1', 'Host: a', ...lines, '', ''].join('\r\n');
 
 /** Sends a marker request and checks it is the next thing the upstream saw: nothing came before it. */
 async function assertNothingForwarded(marker: string): Promise<void> {
-  assert.equal((await get(gateway.port, marker)).status, 200);
-  assert.equal((await upstream.nextRequest()).url, marker);
+  assert.equal((await get(shared.gateway.port, marker)).status, 200);
+  assert.equal((await shared.upstream.nextRequest()).url, marker);
 }
 
 test("Node's parser refuses these by itself, before any handler runs", async () => {
@@ -43,7 +30,7 @@ test("Node's parser refuses these by itself, before any handler runs", async () 
     'bare LF line endings': 'POST /smuggle HTTP/1.1\nHost: a\nContent-Length: 5\n\nhello',
   };
   for (const [name, raw] of Object.entries(shapes)) {
-    const res = await rawRequest(gateway.port, raw);
+    const res = await rawRequest(shared.gateway.port, raw);
     assert.equal(res.status, 400, name);
     assert.equal(res.body, '', `${name}: answered by the parser, not by checkFraming`);
   }
@@ -59,7 +46,7 @@ test('checkFraming refuses the Transfer-Encodings the parser hands over', async 
     'an empty copy then chunked': head(['Transfer-Encoding:', 'Transfer-Encoding: chunked']) + '0\r\n\r\n',
   };
   for (const [name, raw] of Object.entries(shapes)) {
-    const res = await rawRequest(gateway.port, raw);
+    const res = await rawRequest(shared.gateway.port, raw);
     assert.equal(res.status, 400, name);
     assert.match(res.body, /Transfer-Encoding/, name);
   }
@@ -67,18 +54,18 @@ test('checkFraming refuses the Transfer-Encodings the parser hands over', async 
 });
 
 test('plain chunked (any case) and plain Content-Length bodies are forwarded whole', async () => {
-  const chunked = await rawRequest(gateway.port, head(['Transfer-Encoding: Chunked', 'Connection: close']) + '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
+  const chunked = await rawRequest(shared.gateway.port, head(['Transfer-Encoding: Chunked', 'Connection: close']) + '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
   assert.equal(chunked.status, 200);
-  const a = await upstream.nextRequest();
+  const a = await shared.upstream.nextRequest();
   assert.equal(a.bodyBytes, 11);
   // Re-framed by the gateway: chunked, or (when the whole body had already
   // arrived) its exact length; never both, never the client's spelling.
   const framing = [...(a.headers['transfer-encoding'] ?? []), ...(a.headers['content-length'] ?? [])];
   assert.ok(framing.length === 1 && (framing[0] === 'chunked' || framing[0] === '11'), JSON.stringify(a.headers));
 
-  const sized = await rawRequest(gateway.port, head(['Content-Length: 5', 'Connection: close']) + 'hello');
+  const sized = await rawRequest(shared.gateway.port, head(['Content-Length: 5', 'Connection: close']) + 'hello');
   assert.equal(sized.status, 200);
-  const b = await upstream.nextRequest();
+  const b = await shared.upstream.nextRequest();
   assert.equal(b.bodyBytes, 5);
   assert.deepEqual(b.headers['content-length'], ['5']);
 });

@@ -10,6 +10,8 @@ import type { UpstreamIdentity } from '../../src/proxy/headers.ts';
 import { createForwarder } from '../../src/proxy/forwarder.ts';
 import { checkFraming } from '../../src/proxy/framing.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { after, before } from 'node:test';
+import { startUpstream, type Upstream } from '../helpers/upstream.ts';
 
 export const HEADER_NAMES = {
   verified: 'X-User-Verified',
@@ -155,4 +157,21 @@ export function get(
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * One upstream and one gateway in front of it, shared by a test file: registers
+ * the before/after hooks and returns the holder they fill in.
+ */
+export function sharedGateway(): { upstream: Upstream; gateway: TestGateway } {
+  const shared = {} as { upstream: Upstream; gateway: TestGateway };
+  before(async () => {
+    shared.upstream = await startUpstream();
+    shared.gateway = await startGateway(shared.upstream.url);
+  });
+  after(async () => {
+    await shared.gateway.close();
+    await shared.upstream.close();
+  });
+  return shared;
 }

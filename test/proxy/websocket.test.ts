@@ -1,27 +1,15 @@
 // WebSocket upgrades through the gateway, with a raw-socket client.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream, wsHandshake, encodeClientFrame, readServerFrame } from '../helpers/upstream.ts';
-import type { Upstream } from '../helpers/upstream.ts';
-import { startGateway } from './harness.ts';
-import type { TestGateway } from './harness.ts';
+import { sharedGateway, startGateway } from './harness.ts';
 
-let upstream: Upstream;
-let gateway: TestGateway;
-
-before(async () => {
-  upstream = await startUpstream();
-  gateway = await startGateway(upstream.url);
-});
-after(async () => {
-  await gateway.close();
-  await upstream.close();
-});
+const shared = sharedGateway();
 
 test('an upgrade is forwarded with the gateway headers and a frame is echoed', async () => {
-  gateway.identity = { username: 'alice', email: null, groups: ['staff'], verified: true, device: 'remembered' };
+  shared.gateway.identity = { username: 'alice', email: null, groups: ['staff'], verified: true, device: 'remembered' };
   try {
-    const hs = await wsHandshake(gateway.port, '/socket/%3B?room=a%2Fb', [
+    const hs = await wsHandshake(shared.gateway.port, '/socket/%3B?room=a%2Fb', [
       'X-User-Verified: true',
       'X_Forwarded_User: mallory',
       'X-Forwarded-For: 6.6.6.6',
@@ -30,7 +18,7 @@ test('an upgrade is forwarded with the gateway headers and a frame is echoed', a
     assert.equal(hs.status, 101, hs.head);
     assert.ok(hs.acceptOk, 'Sec-WebSocket-Accept matches');
 
-    const recorded = await upstream.nextRequest();
+    const recorded = await shared.upstream.nextRequest();
     assert.equal(recorded.upgrade, true);
     assert.equal(recorded.url, '/socket/%3B?room=a%2Fb');
     assert.deepEqual(recorded.headers['x-user-verified'], ['true']);
@@ -47,7 +35,7 @@ test('an upgrade is forwarded with the gateway headers and a frame is echoed', a
     assert.equal(await readServerFrame(hs.socket, hs.rest), 'hello through the gateway');
     hs.socket.destroy();
   } finally {
-    gateway.identity = null;
+    shared.gateway.identity = null;
   }
 });
 
