@@ -9,6 +9,7 @@ import { RedisStore } from '../../src/store/redis.ts';
 import { startCluster } from './cluster-harness.ts';
 import type { RunningCluster } from './cluster-harness.ts';
 import { storeContract } from './contract.ts';
+import { redisContractSubject } from './redis-harness.ts';
 
 let cluster: RunningCluster | null = null;
 async function sharedCluster(): Promise<RunningCluster> {
@@ -25,21 +26,7 @@ function clusterConfig(c: RunningCluster, keyPrefix: string): RedisConfig {
 
 storeContract('RedisStore (cluster)', { movableClock: false }, async () => {
   const c = await sharedCluster();
-  const config = clusterConfig(c, 'contract:');
-  const store = new RedisStore(config, silentLogger);
-  const peer = new RedisStore(config, silentLogger);
-  await Promise.all([store.whenReady(), peer.whenReady()]);
-  return {
-    store,
-    peer,
-    advance: null,
-    openSpare: async () => {
-      const spare = new RedisStore(config, silentLogger);
-      await spare.whenReady();
-      return spare;
-    },
-    dispose: () => Promise.all([store.close(), peer.close()]).then(() => undefined),
-  };
+  return redisContractSubject(clusterConfig(c, 'contract:'));
 });
 
 describe('RedisStore on a cluster', () => {

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisConfig } from '../../src/config/types.ts';
 import type { Logger } from '../../src/logger.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { RedisStore } from '../../src/store/redis.ts';
+import type { ContractSubject } from './contract.ts';
 
 export function redisUrl(): string {
   const url = process.env.REDIS_URL;
@@ -43,5 +46,29 @@ export function recordingLogger(): Logger & { lines: LogLine[]; at(level: LogLin
     warn: record('warn'),
     error: record('error'),
     debug: record('debug'),
+  };
+}
+
+/**
+ * The contract suite's subject for RedisStore: two connected instances on one
+ * config (for races), a way to open more, and `cleanup` run before closing.
+ */
+export async function redisContractSubject(config: RedisConfig, cleanup: () => Promise<void> = async () => {}): Promise<ContractSubject> {
+  const store = new RedisStore(config, silentLogger);
+  const peer = new RedisStore(config, silentLogger);
+  await Promise.all([store.whenReady(), peer.whenReady()]);
+  return {
+    store,
+    peer,
+    advance: null,
+    openSpare: async () => {
+      const spare = new RedisStore(config, silentLogger);
+      await spare.whenReady();
+      return spare;
+    },
+    dispose: async () => {
+      await cleanup();
+      await Promise.all([store.close(), peer.close()]);
+    },
   };
 }

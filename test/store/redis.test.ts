@@ -2,32 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { storeContract } from './contract.ts';
-import { deleteKeysWithPrefix, recordingLogger, redisUrl, standaloneConfig, uniquePrefix } from './redis-harness.ts';
+import { deleteKeysWithPrefix, recordingLogger, redisContractSubject, redisUrl, standaloneConfig, uniquePrefix } from './redis-harness.ts';
 
 storeContract('RedisStore (standalone)', { movableClock: false }, async () => {
   const prefix = uniquePrefix('contract');
-  const config = standaloneConfig(redisUrl(), prefix);
-  const store = new RedisStore(config, silentLogger);
-  const peer = new RedisStore(config, silentLogger);
-  await Promise.all([store.whenReady(), peer.whenReady()]);
-  return {
-    store,
-    peer,
-    advance: null,
-    openSpare: async () => {
-      const spare = new RedisStore(config, silentLogger);
-      await spare.whenReady();
-      return spare;
-    },
-    dispose: async () => {
-      const raw = new Redis(redisUrl());
-      await deleteKeysWithPrefix(raw, prefix);
-      await raw.quit();
-      await Promise.all([store.close(), peer.close()]);
-    },
-  };
+  return redisContractSubject(standaloneConfig(redisUrl(), prefix), async () => {
+    const raw = new Redis(redisUrl());
+    await deleteKeysWithPrefix(raw, prefix);
+    await raw.quit();
+  });
 });
 
 describe('RedisStore on a live Redis', () => {
